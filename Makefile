@@ -1,0 +1,39 @@
+# EntryWatch — every target installs what it needs first (scripts/setup_env.sh is a no-op when up to date).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export YOLO_OFFLINE := 1
+export YOLO_AUTOINSTALL := 0
+export YOLO_VERBOSE := False
+
+.PHONY: help setup demo test test-fast lint bench samples clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup:  ## Create .venv with the packages and the offline model weights
+	@scripts/setup_env.sh
+
+demo: setup  ## The main job: replay the sample clips, match against sample declarations, print entries and flags
+	$(VENV)/bin/entrywatch demo
+
+test: setup  ## Run the whole test suite (unit, end-to-end, accuracy floor)
+	$(PY) -m pytest
+
+test-fast: setup  ## Unit tests only (no models)
+	$(PY) -m pytest -m "not slow"
+
+lint: setup  ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md by hand
+	$(PY) -m bench.plate_accuracy
+	$(PY) -m bench.replay_speed
+
+samples: setup  ## Re-render the sample clips and their ground truth
+	$(PY) -m sample_videos.make_samples
+
+clean:  ## Remove outputs (keeps .venv)
+	rm -rf out evidence .pytest_cache .mypy_cache .ruff_cache
