@@ -1,0 +1,125 @@
+"""Camera configuration: validated pydantic models, loaded from YAML.
+
+Unknown keys are refused (``extra="forbid"``) so a typo never silently falls back to
+a default. Stream passwords come from the environment: write ``${CAM1_PASSWORD}`` in a
+source URL and it is filled in when the worker opens the stream, never logged.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Point = tuple[float, float]
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used, naming the file, field and reason."""
+
+
+class LineConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: Point = Field(description="First point of the entry line, pixels (x, y).")
+    end: Point = Field(description="Second point of the entry line, pixels (x, y).")
+    inbound_side: Literal["left", "right"] = Field(
+        description="Side of the directed line start->end that vehicles reach when entering "
+        "(image coordinates, y down)."
+    )
+
+    @field_validator("end")
+    @classmethod
+    def _not_degenerate(cls, end: Point, info: object) -> Point:
+        start = getattr(info, "data", {}).get("start")
+        if start is not None and abs(start[0] - end[0]) + abs(start[1] - end[1]) < 1:
+            raise ValueError("start and end are the same point")
+        return end
+
+
+class CameraConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    camera_id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    checkpoint: Annotated[str, Field(min_length=1)] = Field(
+        description="Checkpoint this camera watches (declarations name checkpoints)."
+    )
+    source: str = Field(description="File path, image folder or rtsp:// URL.")
+    line: LineConfig
+    region: Literal["vn", "generic"] = "vn"
+    detect_every: Annotated[int, Field(ge=1, le=30)] = Field(
+        default=1, description="Run the vehicle detector on every Nth frame."
+    )
+    detect_imgsz: Annotated[int, Field(ge=160, le=1920, multiple_of=32)] = 640
+    enabled: bool = True
+    start_time: datetime | None = Field(
+        default=None,
+        description="Wall-clock time of a recording's first frame (files only); "
+        "defaults to the file's modification time.",
+    )
+
+    def resolved_source(self) -> str:
+        """The source with ``${VAR}`` placeholders filled from the environment."""
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ConfigError(
+                    f"camera {self.camera_id}: source needs environment variable {name}, not set"
+                )
+            return os.environ[name]
+
+        return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", fill, self.source)
+
+
+class CamerasFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cameras: list[CameraConfig] = Field(min_length=1)
+
+    @field_validator("cameras")
+    @classmethod
+    def _unique_ids(cls, cameras: list[CameraConfig]) -> list[CameraConfig]:
+        seen: set[str] = set()
+        for cam in cameras:
+            if cam.camera_id in seen:
+                raise ValueError(f"camera_id {cam.camera_id!r} appears twice")
+            seen.add(cam.camera_id)
+        return cameras
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def load_cameras(path: str | Path) -> CamerasFile:
+    """Load and validate a cameras YAML file; relative sources resolve against its folder."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot be read as YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping with a 'cameras' list")
+    try:
+        cameras = CamerasFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc)}") from None
+    fixed = []
+    for cam in cameras.cameras:
+        src = cam.source
+        if "://" not in src and not Path(src).is_absolute():
+            src = str((path.parent / src).resolve())
+        fixed.append(cam.model_copy(update={"source": src}))
+    return CamerasFile(cameras=fixed)

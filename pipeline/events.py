@@ -1,0 +1,101 @@
+"""EntryEvent v1: what a worker publishes when a tracked vehicle crosses an entry line.
+
+Integrators rely on this shape; ``docs/schemas/entry_event.v1.json`` is generated from
+it (``python -m pipeline.schemas``) and a test keeps the two identical. Additive,
+optional fields may join v1; anything else is a v2 on a new topic.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+# A fixed namespace makes event ids reproducible across machines and replays.
+EVENT_NAMESPACE = uuid.UUID("6f1d3c52-8a8e-4c1b-9a57-2f0c4f3e9b11")
+
+Direction = Literal["inbound", "outbound"]
+VehicleClass = Literal["car", "motorcycle", "bus", "truck", "vehicle"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlateCandidate(_Model):
+    plate: str = Field(description="Normalised plate text (upper-case letters and digits).")
+    score: float = Field(ge=0, description="Vote weight the candidate gathered.")
+
+
+class PlateInfo(_Model):
+    readable: bool = Field(description="False when no plate could be read on any frame.")
+    normalised: str | None = Field(
+        default=None, description="Upper-case letters and digits only, e.g. 75A12345."
+    )
+    display: str | None = Field(default=None, description="Display form, e.g. 75A-123.45.")
+    confidence: float = Field(ge=0, le=1, description="Confidence of the voted plate.")
+    format_valid: bool = Field(description="Whether the plate fits the region's format.")
+    region: str = Field(description="Plate format profile used, e.g. vn or generic.")
+    reads: int = Field(ge=0, description="Plate reads that went into the vote.")
+    candidates: list[PlateCandidate] = Field(
+        default_factory=list, description="Voted alternatives, best first."
+    )
+
+
+class VehicleInfo(_Model):
+    vehicle_class: VehicleClass = Field(description="Detector class of the vehicle.")
+    confidence: float = Field(ge=0, le=1)
+    box: tuple[int, int, int, int] = Field(description="x1, y1, x2, y2 in frame pixels.")
+    track_id: int = Field(ge=0, description="Tracker id, unique within a stream session.")
+
+
+class Evidence(_Model):
+    plate_crop: str | None = Field(
+        default=None, description="Evidence id of the plate crop (a path under the evidence root)."
+    )
+    vehicle_snapshot: str | None = Field(
+        default=None, description="Evidence id of the vehicle snapshot at the crossing."
+    )
+
+
+class SourcePosition(_Model):
+    kind: Literal["file", "stream", "images"]
+    uri: str = Field(description="File path or stream URL (credentials removed).")
+    session_id: str = Field(description="Identifies one run over one source.")
+    frame_index: int = Field(ge=0)
+    media_time_s: float = Field(ge=0, description="Seconds since the start of the source.")
+
+
+class SoftwareInfo(_Model):
+    version: str
+    vehicle_model: str
+    plate_model: str
+    ocr: str
+
+
+class EntryEvent(_Model):
+    """One vehicle crossing one camera's entry line (inbound: an entry; outbound: an exit)."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    event_id: str = Field(description="Deterministic: camera, stream session, track, direction.")
+    camera_id: str
+    checkpoint: str
+    direction: Direction
+    crossed_at: datetime = Field(description="When the vehicle crossed, with time zone.")
+    plate: PlateInfo
+    vehicle: VehicleInfo
+    evidence: Evidence = Evidence()
+    source: SourcePosition
+    software: SoftwareInfo
+
+    @property
+    def key(self) -> str:
+        """Bus key: the normalised plate, or the camera for unread plates."""
+        return self.plate.normalised or f"camera:{self.camera_id}"
+
+
+def make_event_id(camera_id: str, session_id: str, track_id: int, direction: Direction) -> str:
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{camera_id}|{session_id}|{track_id}|{direction}"))

@@ -1,0 +1,129 @@
+"""Camera config validation and the EntryEvent contract."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from pipeline.config import ConfigError, load_cameras
+from pipeline.events import (
+    EntryEvent,
+    PlateInfo,
+    SoftwareInfo,
+    SourcePosition,
+    VehicleInfo,
+    make_event_id,
+)
+from pipeline.schemas import PUBLISHED, SCHEMA_DIR, schema_text
+
+GOOD = """
+cameras:
+  - camera_id: hue-north-1
+    checkpoint: phong-dien
+    source: clip.mp4
+    line: {start: [0, 400], end: [1280, 400], inbound_side: right}
+"""
+
+
+def test_good_config_resolves_relative_sources(tmp_path: Path) -> None:
+    cfg = tmp_path / "cams.yaml"
+    cfg.write_text(GOOD)
+    cams = load_cameras(cfg).cameras
+    assert cams[0].source == str(tmp_path / "clip.mp4")
+    assert cams[0].detect_every == 1 and cams[0].region == "vn"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (("inbound_side: right", "inbound_side: up"), "line.inbound_side"),
+        (("checkpoint: phong-dien", "checkpiont: phong-dien"), "checkpiont"),
+        (("camera_id: hue-north-1", "camera_id: 'bad id!'"), "camera_id"),
+        (("end: [1280, 400]", "end: [0, 400]"), "line.end"),
+    ],
+)
+def test_bad_config_names_field_and_reason(
+    tmp_path: Path, change: tuple[str, str], field: str
+) -> None:
+    cfg = tmp_path / "cams.yaml"
+    cfg.write_text(GOOD.replace(*change))
+    with pytest.raises(ConfigError) as info:
+        load_cameras(cfg)
+    assert field in str(info.value) and str(cfg) in str(info.value)
+
+
+def test_config_not_yaml(tmp_path: Path) -> None:
+    cfg = tmp_path / "cams.yaml"
+    cfg.write_text("cameras: [unclosed")
+    with pytest.raises(ConfigError, match="YAML"):
+        load_cameras(cfg)
+
+
+def test_stream_password_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "cams.yaml"
+    cfg.write_text(GOOD.replace("source: clip.mp4", "source: rtsp://u:${CAM_PW}@10.1.1.1/s"))
+    cam = load_cameras(cfg).cameras[0]
+    with pytest.raises(ConfigError, match="CAM_PW"):
+        cam.resolved_source()
+    monkeypatch.setenv("CAM_PW", "s3cret")
+    assert cam.resolved_source() == "rtsp://u:s3cret@10.1.1.1/s"
+    assert "s3cret" not in repr(cam)
+
+
+def sample_event(plate: str | None = "75A12345") -> EntryEvent:
+    return EntryEvent(
+        event_id=make_event_id("cam", "sess", 3, "inbound"),
+        camera_id="cam",
+        checkpoint="cp",
+        direction="inbound",
+        crossed_at=datetime(2021, 8, 1, 7, 30, tzinfo=UTC),
+        plate=PlateInfo(
+            readable=plate is not None,
+            normalised=plate,
+            display=plate,
+            confidence=0.9 if plate else 0.0,
+            format_valid=plate is not None,
+            region="vn",
+            reads=3,
+        ),
+        vehicle=VehicleInfo(vehicle_class="car", confidence=0.8, box=(1, 2, 3, 4), track_id=3),
+        source=SourcePosition(
+            kind="file", uri="a.mp4", session_id="sess", frame_index=5, media_time_s=0.5
+        ),
+        software=SoftwareInfo(version="0", vehicle_model="v", plate_model="p", ocr="o"),
+    )
+
+
+def test_event_id_is_deterministic_and_distinct() -> None:
+    a = make_event_id("cam", "s1", 7, "inbound")
+    assert a == make_event_id("cam", "s1", 7, "inbound")
+    assert len({a, make_event_id("cam", "s2", 7, "inbound"), make_event_id("cam", "s1", 8,
+                "inbound"), make_event_id("cam", "s1", 7, "outbound")}) == 4
+
+
+def test_event_validates_against_published_schema() -> None:
+    schema = json.loads((SCHEMA_DIR / "entry_event.v1.json").read_text())
+    for event in (sample_event(), sample_event(None)):
+        jsonschema.validate(json.loads(event.model_dump_json()), schema)
+    assert sample_event().key == "75A12345"
+    assert sample_event(None).key == "camera:cam"
+
+
+def test_schema_with_extra_field_is_refused() -> None:
+    schema = json.loads((SCHEMA_DIR / "entry_event.v1.json").read_text())
+    doc = json.loads(sample_event().model_dump_json())
+    doc["surprise"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, schema)
+
+
+def test_published_schemas_match_the_models() -> None:
+    for filename, model in PUBLISHED.items():
+        on_disk = (SCHEMA_DIR / filename).read_text()
+        assert on_disk == schema_text(model, filename), (
+            f"docs/schemas/{filename} is stale: run `entrywatch schemas`"
+        )
