@@ -79,7 +79,7 @@ class SoftwareInfo(_Model):
 class EntryEvent(_Model):
     """One vehicle crossing one camera's entry line (inbound: an entry; outbound: an exit)."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     event_id: str = Field(description="Deterministic: camera, stream session, track, direction.")
     camera_id: str
     checkpoint: str

@@ -1,0 +1,198 @@
+"""The in-process matcher: decide a batch of entries and record entries, decisions and flags.
+
+Idempotent by ``event_id``: a re-delivered or replayed event is not decided again; its stored
+decision is returned and nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from pipeline.events import EntryEvent
+from pipeline.matching.lookup import DeclarationLookup, SqlDeclarationLookup
+from pipeline.matching.records import DeclarationRecord
+from pipeline.matching.rules import (
+    DEFAULT_MIN_CONFIDENCE,
+    Decision,
+    Outcome,
+    Priority,
+    decide,
+    window_covers,
+)
+from pipeline.store.db import Store
+from pipeline.store.models import DecisionRow, Entry, Flag, table_of
+from pipeline.store.writes import (
+    audit,
+    insert_flags,
+    open_flag_rows,
+    record_entries,
+    stored_decisions,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GRACE = timedelta(minutes=60)
+SYSTEM_ACTOR = "system"
+DECLARED_LATE = "declared_late"
+# An operator looking at a flag does not stop a late declaration from settling it.
+_UNSETTLED = ("open", "acknowledged")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class InProcessMatcher:
+    def __init__(
+        self,
+        store: Store,
+        lookup: DeclarationLookup | None = None,
+        *,
+        grace: timedelta = DEFAULT_GRACE,
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._store = store
+        self._lookup = lookup if lookup is not None else SqlDeclarationLookup(store)
+        self._grace = grace
+        self._min_confidence = min_confidence
+        self._clock = clock
+
+    def decide_batch(self, events: Sequence[EntryEvent]) -> list[tuple[EntryEvent, Decision]]:
+        """Decide the inbound events of a batch, in order; outbound ones are stored, not decided.
+
+        Queries per batch are bounded and do not grow with its size: one to find replays, the
+        lookup's one or two, then one insert per table in a single transaction.
+        """
+        first_seen: dict[str, EntryEvent] = {}
+        for e in events:
+            first_seen.setdefault(e.event_id, e)
+        unique = list(first_seen.values())
+        with self._store.session() as session:
+            known = stored_decisions(session, [e.event_id for e in unique])
+        fresh = [e for e in unique if e.event_id not in known]
+        decided = self._decide(fresh)
+
+        now = self._clock()
+        with self._store.transaction() as session:
+            # Another matcher may have raced us to an event: only what we inserted is ours to
+            # decide, and ON CONFLICT DO NOTHING keeps the loser's writes out.
+            new_ids = record_entries(session, fresh)
+            ours = [(e, d) for e, d in decided if e.event_id in new_ids]
+            if ours:
+                session.execute(
+                    table_of(DecisionRow).insert(),
+                    [
+                        {
+                            "event_id": e.event_id,
+                            "outcome": d.outcome.value,
+                            "flagged": d.flagged,
+                            "priority": int(d.priority),
+                            "declaration_id": d.declaration_id,
+                            "reason": d.reason,
+                            "decided_at": now,
+                        }
+                        for e, d in ours
+                    ],
+                )
+            flag_rows = open_flag_rows(
+                [(e.event_id, d.outcome.value, int(d.priority)) for e, d in ours if d.flagged],
+                now,
+            )
+            flag_ids = insert_flags(session, flag_rows)
+            audit(session, flag_ids, "opened", SYSTEM_ACTOR)
+        log.debug(
+            "batch: %d events, %d replayed, %d decided, %d flagged",
+            len(events),
+            len(known),
+            len(ours),
+            len(flag_ids),
+        )
+
+        results = {e.event_id: d for e, d in decided}
+        out: list[tuple[EntryEvent, Decision]] = []
+        for event in unique:
+            if event.event_id in known:
+                out.append((event, _from_row(known[event.event_id])))
+            elif event.event_id in results:
+                out.append((event, results[event.event_id]))
+        return out
+
+    def _decide(self, events: Sequence[EntryEvent]) -> list[tuple[EntryEvent, Decision]]:
+        inbound = [e for e in events if e.direction == "inbound"]
+        plates = [e.plate.normalised for e in inbound if e.plate.readable and e.plate.normalised]
+        candidates = self._lookup.fetch(plates) if plates else {}
+        watched = self._lookup.watchlisted(plates) if plates else set()
+        now = self._clock()
+        out = []
+        for event in inbound:
+            plate = event.plate.normalised if event.plate.readable else None
+            decision = decide(
+                event,
+                candidates.get(plate, []) if plate else [],
+                plate in watched if plate else False,
+                self._grace,
+                now,
+                min_confidence=self._min_confidence,
+            )
+            if decision is not None:
+                out.append((event, decision))
+        return out
+
+    def resolve_late_declarations(self, declaration: DeclarationRecord) -> list[int]:
+        """Resolve open "undeclared" flags that ``declaration`` covers, filed within the grace
+        period after the entry (or before it, but stored too late for the matcher to see).
+
+        Returns the resolved flag ids; each gets an audit row by the ``system`` actor.
+        """
+        filed_at = declaration.filed_at or self._clock()
+        query = (
+            select(Flag.id, Entry.crossed_at, Entry.checkpoint)
+            .join(Entry, Entry.event_id == Flag.event_id)
+            .where(
+                Flag.status.in_(_UNSETTLED),
+                Flag.reason == Outcome.UNDECLARED.value,
+                Entry.plate_normalised == declaration.plate_normalised,
+                Entry.crossed_at >= filed_at - self._grace,
+            )
+            .with_for_update(of=Flag)
+        )
+        now = self._clock()
+        note = f"declaration #{declaration.id} filed {filed_at.isoformat()}"
+        with self._store.transaction() as session:
+            rows = session.execute(query).all()
+            ids = [
+                flag_id
+                for flag_id, crossed_at, checkpoint in rows
+                if window_covers(declaration, crossed_at, self._grace)
+                and declaration.covers_checkpoint(checkpoint)
+            ]
+            if ids:
+                session.execute(
+                    update(Flag)
+                    .where(Flag.id.in_(ids))
+                    .values(
+                        status="resolved",
+                        resolution_outcome=DECLARED_LATE,
+                        note=note,
+                        updated_at=now,
+                    )
+                )
+                audit(session, ids, "resolved", SYSTEM_ACTOR, f"{DECLARED_LATE}: {note}")
+        if ids:
+            log.info("declaration #%d resolved flags %s", declaration.id, ids)
+        return ids
+
+
+def _from_row(row: DecisionRow) -> Decision:
+    return Decision(
+        outcome=Outcome(row.outcome),
+        flagged=row.flagged,
+        reason=row.reason,
+        declaration_id=row.declaration_id,
+        priority=Priority(row.priority),
+    )

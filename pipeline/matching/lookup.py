@@ -1,0 +1,97 @@
+"""Fetching candidate declarations for a batch of plates.
+
+``DeclarationLookup`` is the one interface the matcher talks to (the quix-streams pattern): the SQL
+implementation below serves SQLite and PostgreSQL with the same code; an in-memory table fed from
+``entrywatch.declarations.v1`` can implement it later without touching the matcher.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol, TypeVar
+
+from sqlalchemy import select
+
+from pipeline.matching.plates import confusion_key, normalise_plate
+from pipeline.matching.records import DeclarationRecord
+from pipeline.store.db import Store
+from pipeline.store.models import Declaration, WatchlistEntry
+from pipeline.store.writes import to_record
+
+# Bound on bind parameters per statement: SQLite allows 32766, PostgreSQL 65535; well under both.
+DEFAULT_CHUNK = 1000
+
+T = TypeVar("T")
+
+
+class DeclarationLookup(Protocol):
+    def fetch(self, plates: Iterable[str]) -> dict[str, list[DeclarationRecord]]:
+        """Candidates per normalised plate: exact and confusable declarations, in one batch.
+
+        Every requested (non-empty) plate is a key, with an empty list when nothing matches.
+        """
+        ...
+
+    def watchlisted(self, plates: Iterable[str]) -> set[str]:
+        """The normalised plates among ``plates`` that are on the watch list."""
+        ...
+
+
+class SqlDeclarationLookup:
+    """``DeclarationLookup`` over the SQLAlchemy store.
+
+    One query per ``chunk`` plates (one query for any ordinary batch): exact matches share the
+    plate's confusion key, so ``confusion_key IN (...)`` on the indexed column returns exact and
+    near matches together; the rules tell them apart.
+    """
+
+    def __init__(self, store: Store, *, chunk: int = DEFAULT_CHUNK) -> None:
+        self._store = store
+        self._chunk = chunk
+
+    def fetch(self, plates: Iterable[str]) -> dict[str, list[DeclarationRecord]]:
+        wanted = {p for p in (normalise_plate(x) for x in plates) if p}
+        by_key: dict[str, list[str]] = defaultdict(list)
+        for plate in wanted:
+            by_key[confusion_key(plate)].append(plate)
+        result: dict[str, list[DeclarationRecord]] = {plate: [] for plate in wanted}
+        if not by_key:
+            return result
+        columns = [c for c in Declaration.__table__.c if c.name not in _UNUSED_COLUMNS]
+        with self._store.session() as session:
+            for keys in _chunks(sorted(by_key), self._chunk):
+                query = (
+                    select(*columns)
+                    .where(Declaration.confusion_key.in_(keys))
+                    .order_by(Declaration.id)
+                )
+                for row in session.execute(query).mappings():
+                    record = to_record(row)
+                    for plate in by_key[row["confusion_key"]]:
+                        result[plate].append(record)
+        return result
+
+    def watchlisted(self, plates: Iterable[str]) -> set[str]:
+        wanted = sorted({p for p in (normalise_plate(x) for x in plates) if p})
+        found: set[str] = set()
+        if not wanted:
+            return found
+        with self._store.session() as session:
+            for chunk in _chunks(wanted, self._chunk):
+                query = select(WatchlistEntry.plate_normalised).where(
+                    WatchlistEntry.plate_normalised.in_(chunk)
+                )
+                found.update(session.scalars(query))
+        return found
+
+
+# Personal data the rules never need: not fetched, so not held in the matcher's memory.
+_UNUSED_COLUMNS = frozenset(
+    {"driver_name", "driver_phone", "origin", "destination", "purpose", "vehicle_class"}
+)
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

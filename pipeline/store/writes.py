@@ -1,0 +1,160 @@
+"""Writes and reads shared by the matcher, the CSV import and (later) the API.
+
+Every function takes a ``Session`` and never commits: the caller's ``Store.transaction()`` decides
+what is atomic. Inserts keyed by ``event_id`` use the dialect's ``INSERT ... ON CONFLICT DO
+NOTHING`` so a re-delivered event changes nothing, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from pipeline.events import EntryEvent
+from pipeline.matching.records import ANY_CHECKPOINT, DeclarationRecord
+from pipeline.store.models import (
+    DecisionRow,
+    Declaration,
+    Entry,
+    Flag,
+    FlagAudit,
+    WatchlistEntry,
+    table_of,
+    utcnow,
+)
+from pipeline.store.schemas import DeclarationIn
+
+
+def insert_ignoring_conflicts(session: Session, table: Table, keys: Sequence[str]) -> Insert:
+    """``INSERT ... ON CONFLICT (keys) DO NOTHING`` for the session's database."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    if name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    raise NotImplementedError(f"no idempotent insert for {name}")
+
+
+def add_declarations(session: Session, items: Sequence[DeclarationIn]) -> list[int]:
+    """Insert declarations; returns their ids in input order."""
+    if not items:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "plate_normalised": d.plate,
+            "plate_display": d.plate_display,
+            "vehicle_class": d.vehicle_class,
+            "driver_name": d.driver_name,
+            "driver_phone": d.driver_phone,
+            "origin": d.origin,
+            "destination": d.destination,
+            "purpose": d.purpose,
+            "checkpoints": ANY_CHECKPOINT if d.checkpoints is None else sorted(d.checkpoints),
+            "valid_from": d.valid_from,
+            "valid_until": d.valid_until,
+            "filed_at": d.filed_at,
+            "filed_via": d.filed_via,
+            "created_at": now,
+        }
+        for d in items
+    ]
+    table = table_of(Declaration)
+    stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.execute(stmt, rows).scalars())
+
+
+def record_entries(session: Session, events: Iterable[EntryEvent]) -> set[str]:
+    """Store entries (inbound and outbound); returns the event ids that were new."""
+    now = utcnow()
+    rows = [
+        {
+            "event_id": e.event_id,
+            "camera_id": e.camera_id,
+            "checkpoint": e.checkpoint,
+            "direction": e.direction,
+            "crossed_at": e.crossed_at,
+            "plate_normalised": e.plate.normalised,
+            "plate_display": e.plate.display,
+            "confidence": e.plate.confidence,
+            "readable": e.plate.readable,
+            "format_valid": e.plate.format_valid,
+            "event": e.model_dump(mode="json"),
+            "received_at": now,
+        }
+        for e in events
+    ]
+    if not rows:
+        return set()
+    table = table_of(Entry)
+    stmt = insert_ignoring_conflicts(session, table, ["event_id"]).returning(table.c.event_id)
+    return set(session.execute(stmt, rows).scalars())
+
+
+def add_to_watchlist(session: Session, plate_normalised: str, reason: str) -> None:
+    stmt = insert_ignoring_conflicts(session, table_of(WatchlistEntry), ["plate_normalised"])
+    values = {"plate_normalised": plate_normalised, "reason": reason, "added_at": utcnow()}
+    session.execute(stmt.values(**values))
+
+
+def audit(
+    session: Session, flag_ids: Iterable[int], action: str, actor: str, note: str | None = None
+) -> None:
+    rows = [
+        {"flag_id": fid, "action": action, "actor": actor, "at": utcnow(), "note": note}
+        for fid in flag_ids
+    ]
+    if rows:
+        session.execute(table_of(FlagAudit).insert(), rows)
+
+
+def stored_decisions(session: Session, event_ids: Sequence[str]) -> dict[str, DecisionRow]:
+    if not event_ids:
+        return {}
+    rows = session.scalars(select(DecisionRow).where(DecisionRow.event_id.in_(event_ids)))
+    return {row.event_id: row for row in rows}
+
+
+def to_record(row: Declaration | Mapping[Any, Any]) -> DeclarationRecord:
+    """A stored declaration (ORM object or row mapping) as the rules see it."""
+    get = (lambda k: row[k]) if isinstance(row, Mapping) else (lambda k: getattr(row, k))
+    checkpoints = get("checkpoints")
+    return DeclarationRecord(
+        id=get("id"),
+        plate_normalised=get("plate_normalised"),
+        valid_from=get("valid_from"),
+        valid_until=get("valid_until"),
+        checkpoints=None if checkpoints == ANY_CHECKPOINT else frozenset(checkpoints),
+        filed_at=get("filed_at"),
+        plate_display=get("plate_display"),
+        filed_via=get("filed_via"),
+    )
+
+
+def open_flag_rows(decided: Sequence[tuple[str, str, int]], now: datetime) -> list[dict[str, Any]]:
+    """Rows for new flags from ``(event_id, outcome, priority)``."""
+    return [
+        {
+            "event_id": event_id,
+            "reason": outcome,
+            "status": "open",
+            "priority": priority,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for event_id, outcome, priority in decided
+    ]
+
+
+def insert_flags(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert flags, skipping events that already have one; returns the new flag ids."""
+    if not rows:
+        return []
+    table = table_of(Flag)
+    stmt = insert_ignoring_conflicts(session, table, ["event_id"]).returning(table.c.id)
+    return list(session.execute(stmt, rows).scalars())
