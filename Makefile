@@ -6,7 +6,7 @@ export YOLO_OFFLINE := 1
 export YOLO_AUTOINSTALL := 0
 export YOLO_VERBOSE := False
 
-.PHONY: help setup demo test test-fast lint bench samples clean
+.PHONY: help setup demo test test-fast lint bench samples kafka clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md
 
 samples: setup  ## Re-render the sample clips and their ground truth
 	$(PY) -m sample_videos.make_samples
+
+kafka: setup  ## A real Kafka broker on 127.0.0.1 for development (Ctrl-C stops it)
+	$(PY) tooling/kafka_broker.py run
 
 clean:  ## Remove outputs (keeps .venv)
 	rm -rf out evidence .pytest_cache .mypy_cache .ruff_cache

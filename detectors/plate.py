@@ -32,7 +32,7 @@ class PlateDetector:
         self.imgsz = imgsz
 
     def detect(self, image: np.ndarray, imgsz: int | None = None) -> Detections:
-        result = self.model.predict(
+        results = self.model.predict(
             image, conf=self.confidence, imgsz=imgsz or self.imgsz, verbose=False
-        )[0]
-        return Detections.from_ultralytics(result)
+        )
+        return Detections.from_ultralytics(next(iter(results)))

@@ -39,11 +39,14 @@ class VehicleDetector:
         self.imgsz = imgsz
         self.classes = dict(classes or VEHICLE_CLASSES)
 
-    def detect(self, image: np.ndarray) -> Detections:
+    def detect(
+        self, image: np.ndarray, confidence: float | None = None, imgsz: int | None = None
+    ) -> Detections:
+        """Vehicles in ``image``; per-call overrides let one model serve many cameras."""
         result = self.model.predict(
             image,
-            conf=self.confidence,
-            imgsz=self.imgsz,
+            conf=self.confidence if confidence is None else confidence,
+            imgsz=imgsz or self.imgsz,
             classes=list(self.classes),
             verbose=False,
         )[0]

@@ -56,6 +56,14 @@ class CameraConfig(BaseModel):
         default=1, description="Run the vehicle detector on every Nth frame."
     )
     detect_imgsz: Annotated[int, Field(ge=160, le=1920, multiple_of=32)] = 640
+    detect_confidence: Annotated[float, Field(gt=0, lt=1)] = Field(
+        default=0.1,
+        description="Detector floor. Weak detections only extend existing tracks "
+        "(ByteTrack's second association), so a low floor costs few false tracks.",
+    )
+    track_confidence: Annotated[float, Field(gt=0, lt=1)] = Field(
+        default=0.2, description="Detection confidence that may start or firmly match a track."
+    )
     enabled: bool = True
     start_time: datetime | None = Field(
         default=None,

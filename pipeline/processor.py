@@ -64,6 +64,9 @@ def crop(image: np.ndarray, box: np.ndarray, pad: float = 0.0) -> tuple[np.ndarr
 class ProcessorOptions:
     plate_reads_per_frame: int = 2
     min_vehicle_height_px: int = 48
+    # Plates fewer pixels tall than this are misread too often (6/G/K, 0/D) to vote:
+    # the track is read again when it comes closer.
+    min_plate_height_px: int = 10
     emit_after_s: float = 3.0
     lost_after_s: float = 2.0
     vehicle_pad: float = 0.04
@@ -97,7 +100,11 @@ class CameraProcessor:
         self.options = options or ProcessorOptions()
         self.line = EntryLine(camera.line.start, camera.line.end, camera.line.inbound_side)
         self.tracker = VehicleTracker(
-            frame_rate=fps / camera.detect_every, lost_seconds=self.options.lost_after_s
+            frame_rate=fps / camera.detect_every,
+            lost_seconds=self.options.lost_after_s,
+            high_threshold=camera.track_confidence,
+            low_threshold=camera.detect_confidence,
+            new_track_threshold=camera.track_confidence,
         )
         self.timer = StageTimer()
         self.tracks: dict[int, TrackState] = {}
@@ -115,7 +122,9 @@ class CameraProcessor:
         if frame.index % self.camera.detect_every != 0:
             return []
         with self.timer.stage("detect"):
-            detections = self.detector.detect(frame.image)
+            detections = self.detector.detect(
+                frame.image, confidence=self.camera.detect_confidence, imgsz=self.camera.detect_imgsz
+            )
         with self.timer.stage("track"):
             tracked = self.tracker.update(detections)
         self.current = tracked
@@ -176,6 +185,8 @@ class CameraProcessor:
                 continue
             best = reads[0]
             x1, y1, x2, y2 = (int(v) for v in best.box)
+            if y2 - y1 < self.options.min_plate_height_px:
+                continue
             state.add_read(best, vehicle[max(0, y1) : y2, max(0, x1) : x2].copy())
 
     def _due(self, state: TrackState, frame: Frame | None) -> bool:

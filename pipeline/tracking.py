@@ -48,12 +48,14 @@ class VehicleTracker:
             track_high_thresh=high_threshold,
             track_low_thresh=low_threshold,
             new_track_thresh=new_track_threshold,
-            # BYTETracker scales track_buffer by frame_rate / 30.
-            track_buffer=max(1, round(lost_seconds * 30)),
+            # Frames a lost track is kept (at the rate update() is called).
+            track_buffer=max(1, round(lost_seconds * frame_rate)),
             match_thresh=match_threshold,
-            fuse_score=True,
+            # Fusing multiplies IoU by the score, which stops weak (small, far) vehicles
+            # from ever matching their own track; boxes here move little between frames.
+            fuse_score=False,
         )
-        self._tracker = BYTETracker(args, frame_rate=max(1, round(frame_rate)))
+        self._tracker = BYTETracker(args)
 
     def update(self, detections: Detections) -> Detections:
         """Return the tracked subset of ``detections`` with ``tracker_id`` set.

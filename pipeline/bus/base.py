@@ -1,0 +1,79 @@
+"""The bus interface: publish keyed JSON values; consume them in groups, committing explicitly."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from pipeline.bus.errors import BusError
+
+
+@dataclass(frozen=True)
+class Message:
+    """One consumed record. ``value`` is the raw bytes: decoding is the consumer's decision."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+    timestamp: datetime
+
+    def json(self) -> Any:
+        """The value as JSON; raises ``ValueError`` (dead-letter it) when it is not."""
+        return json.loads(self.value)
+
+
+def encode_value(value: Mapping[str, Any]) -> bytes:
+    """Compact UTF-8 JSON, the one wire encoding of both implementations."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError) as e:
+        raise BusError(f"value is not JSON-serialisable: {e}") from e
+
+
+class _Closing:
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc: type[BaseException] | None, val: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class Consumer(_Closing, ABC):
+    """A group member reading some topics. Offsets move only on ``commit``."""
+
+    @abstractmethod
+    def poll(self, timeout_ms: int = 1000) -> list[Message]:
+        """Records after the last poll, waiting up to ``timeout_ms`` for the first one."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Commit everything returned by ``poll`` so far (call it after your store write)."""
+
+
+class Bus(_Closing, ABC):
+    """Keyed JSON publishing plus group consumers; records with one key keep their order."""
+
+    @abstractmethod
+    def publish(self, topic: str, key: str, value: Mapping[str, Any]) -> None:
+        """Queue one record; it is delivered in the background (see ``flush``)."""
+
+    @abstractmethod
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until every queued record is delivered; raises ``PublishError`` if any failed."""
+
+    @abstractmethod
+    def subscribe(self, topics: Iterable[str], group_id: str) -> Consumer:
+        """A new consumer in ``group_id``, starting at the group's committed offsets (or the
+        beginning for a new group)."""

@@ -1,0 +1,241 @@
+"""Kafka implementation of the bus (kafka-python).
+
+Producer: idempotent, ``acks=all``, unlimited retries within a long delivery timeout, so a broker
+that goes away and comes back costs latency, not records or duplicates. Consumer: no auto-commit,
+new groups start at the earliest offset. Topics missing on first use are created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka.admin import KafkaAdminClient
+from kafka.consumer import KafkaConsumer
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.producer import KafkaProducer
+
+from pipeline.bus.base import Bus, Consumer, Message, encode_value
+from pipeline.bus.errors import BusError, CommitError, PublishError
+
+log = logging.getLogger(__name__)
+
+# Long enough to ride out a broker restart or a short outage; publishes queue meanwhile.
+DEFAULT_DELIVERY_TIMEOUT_MS = 10 * 60_000
+# Shared settings: reconnect within a second of the broker's return, not the 30 s default.
+_CLIENT = {"reconnect_backoff_max_ms": 1000, "retry_backoff_ms": 200}
+
+
+@contextlib.contextmanager
+def _translated(error: type[BusError], what: str) -> Iterator[None]:
+    """The single place where client-library errors become bus errors."""
+    try:
+        yield
+    except KafkaError as e:
+        raise error(f"{what}: {e}") from e
+
+
+class KafkaBus(Bus):
+    def __init__(
+        self,
+        bootstrap_servers: str | Sequence[str],
+        *,
+        partitions: int = 6,
+        replication_factor: int = -1,
+        client_id: str = "entrywatch",
+        delivery_timeout_ms: int = DEFAULT_DELIVERY_TIMEOUT_MS,
+        max_block_ms: int = DEFAULT_DELIVERY_TIMEOUT_MS,
+        producer_config: Mapping[str, Any] | None = None,
+        consumer_config: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``replication_factor=-1`` takes the cluster's default. ``max_block_ms`` bounds how
+        long ``publish`` may block: when the buffer is full, or the broker is away on first use.
+        ``*_config`` pass extra kafka-python settings (security, sizes) through unchanged."""
+        servers = bootstrap_servers
+        self.bootstrap_servers = [servers] if isinstance(servers, str) else list(servers)
+        self.partitions = partitions
+        self.replication_factor = replication_factor
+        self.client_id = client_id
+        self.delivery_timeout_ms = delivery_timeout_ms
+        self.max_block_ms = max_block_ms
+        self._producer_config = dict(producer_config or {})
+        self._consumer_config = dict(consumer_config or {})
+        self._lock = threading.Lock()
+        self._producer: KafkaProducer | None = None
+        self._known_topics: set[str] = set()
+        # Records sent but not yet acknowledged or failed; flush waits for zero.
+        self._done = threading.Condition()
+        self._pending = 0
+        self._failures: list[str] = []
+        self._closed = False
+
+    def publish(self, topic: str, key: str, value: Mapping[str, Any]) -> None:
+        data = encode_value(value)
+        producer = self._ready_producer(topic)
+        with self._done:
+            self._pending += 1
+        try:
+            with _translated(BusError, f"publish to {topic}"):
+                future = producer.send(topic, key=key.encode("utf-8"), value=data)
+        except BaseException:
+            self._settle()
+            raise
+        future.add_callback(lambda _: self._settle())
+        future.add_errback(self._on_failure, topic, key)
+
+    def flush(self, timeout: float | None = None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        producer = self._producer
+        if producer is not None:
+            try:
+                producer.flush(timeout)
+            except KafkaError as e:
+                # kafka-python's flush can give up early (e.g. on a batch it split after
+                # RecordTooLarge); the per-record futures below are the authority.
+                log.debug("producer flush: %s", e)
+        with self._done:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self._done.wait_for(lambda: self._pending == 0, left):
+                raise PublishError(f"flush timed out with {self._pending} records undelivered")
+            failures, self._failures = self._failures, []
+        if failures:
+            more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
+            raise PublishError(f"{len(failures)} records not delivered: {failures[:3]}{more}")
+
+    def subscribe(self, topics: Iterable[str], group_id: str) -> KafkaConsumerAdapter:
+        names = list(topics)
+        for topic in names:
+            self._ensure_topic(topic)
+        config: dict[str, Any] = {
+            **_CLIENT,
+            "bootstrap_servers": self.bootstrap_servers,
+            "client_id": self.client_id,
+            "group_id": group_id,
+            "enable_auto_commit": False,  # offsets move only when the caller has stored the work
+            "auto_offset_reset": "earliest",  # a new group sees history, not just what's next
+            **self._consumer_config,
+        }
+        with _translated(BusError, f"subscribe {names} as {group_id}"):
+            return KafkaConsumerAdapter(KafkaConsumer(*names, **config))
+
+    def close(self, timeout: float | None = 30.0) -> None:
+        """Deliver what is queued (up to ``timeout`` s), then release the connections."""
+        with self._lock:
+            producer, self._producer, self._closed = self._producer, None, True
+        if producer is not None:
+            with _translated(BusError, "close"):
+                producer.close(timeout=timeout)
+
+    # -- internals --
+
+    def _ready_producer(self, topic: str) -> KafkaProducer:
+        with self._lock:
+            if self._closed:
+                raise BusError("bus is closed")
+        self._ensure_topic(topic)
+        with self._lock:
+            if self._producer is None:
+                config: dict[str, Any] = {
+                    **_CLIENT,
+                    "bootstrap_servers": self.bootstrap_servers,
+                    "client_id": self.client_id,
+                    "acks": "all",
+                    "enable_idempotence": True,  # retries after a lost ack never duplicate
+                    "delivery_timeout_ms": self.delivery_timeout_ms,
+                    "max_block_ms": self.max_block_ms,
+                    "linger_ms": 5,
+                    **self._producer_config,
+                }
+                with _translated(BusError, "connect producer"):
+                    self._producer = KafkaProducer(**config)
+            return self._producer
+
+    def _ensure_topic(self, topic: str) -> None:
+        """Create ``topic`` if missing, retrying while the cluster is away (up to max_block)."""
+        if topic in self._known_topics:
+            return
+        deadline = time.monotonic() + self.max_block_ms / 1000
+        while True:
+            try:
+                self._create_if_missing(topic)
+                return
+            except KafkaError as e:
+                if not e.retriable or time.monotonic() > deadline:
+                    raise BusError(f"cannot create topic {topic}: {e}") from e
+                log.warning("topic %s not ready (%s); retrying", topic, e)
+                time.sleep(1.0)
+
+    def _create_if_missing(self, topic: str) -> None:
+        admin = KafkaAdminClient(
+            **_CLIENT,
+            bootstrap_servers=self.bootstrap_servers,
+            client_id=self.client_id,
+            bootstrap_timeout_ms=min(self.max_block_ms, 30_000),
+            **self._admin_extras(),
+        )
+        try:
+            # Listing first: on a managed cluster the topics usually exist and creating may be
+            # forbidden, so only ask for what is missing.
+            existing = set(admin.list_topics())
+            if topic not in existing:
+                spec = {"num_partitions": self.partitions,
+                        "replication_factor": self.replication_factor}  # fmt: skip
+                with contextlib.suppress(TopicAlreadyExistsError):  # another process won
+                    admin.create_topics({topic: spec}, wait_for_metadata=True)
+                    log.info("created topic %s (%d partitions)", topic, self.partitions)
+                existing.add(topic)
+        finally:
+            admin.close()
+        with self._lock:
+            self._known_topics |= existing
+
+    def _admin_extras(self) -> dict[str, Any]:
+        # Security settings given for the producer apply to the admin client too.
+        return {k: v for k, v in self._producer_config.items() if k.startswith(("security", "ssl",
+                "sasl"))}  # fmt: skip
+
+    def _settle(self) -> None:
+        with self._done:
+            self._pending -= 1
+            self._done.notify_all()
+
+    def _on_failure(self, topic: str, key: str, exc: BaseException) -> None:
+        log.error("record not delivered: topic=%s key=%s: %s", topic, key, exc)
+        with self._done:
+            self._failures.append(f"{topic}/{key}: {exc}")
+        self._settle()
+
+
+class KafkaConsumerAdapter(Consumer):
+    def __init__(self, consumer: KafkaConsumer) -> None:
+        self._consumer = consumer
+
+    def poll(self, timeout_ms: int = 1000) -> list[Message]:
+        with _translated(BusError, "poll"):
+            batches = self._consumer.poll(timeout_ms=timeout_ms)
+        return [
+            Message(
+                topic=r.topic,
+                partition=r.partition,
+                offset=r.offset,
+                key=r.key.decode("utf-8", errors="replace") if r.key is not None else None,
+                value=r.value if r.value is not None else b"",
+                timestamp=datetime.fromtimestamp(r.timestamp / 1000, UTC),
+            )
+            for records in batches.values()
+            for r in records
+        ]
+
+    def commit(self) -> None:
+        with _translated(CommitError, "commit"):
+            self._consumer.commit()
+
+    def close(self) -> None:
+        # No autocommit on close: only an explicit commit() marks work as done.
+        with _translated(BusError, "close consumer"):
+            self._consumer.close(autocommit=False)
