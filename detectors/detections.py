@@ -35,8 +35,9 @@ class Detections:
             self.tracker_id = np.full(n, -1, dtype=np.int64)
         self.tracker_id = np.asarray(self.tracker_id, dtype=np.int64).reshape(-1)
         for name in ("confidence", "class_id", "tracker_id"):
-            if len(getattr(self, name)) != n:
-                raise ValueError(f"Detections.{name} has {len(getattr(self, name))} rows, xyxy has {n}")
+            rows = len(getattr(self, name))
+            if rows != n:
+                raise ValueError(f"Detections.{name} has {rows} rows, xyxy has {n}")
 
     def __len__(self) -> int:
         return len(self.xyxy)

@@ -43,14 +43,14 @@ class VehicleDetector:
         self, image: np.ndarray, confidence: float | None = None, imgsz: int | None = None
     ) -> Detections:
         """Vehicles in ``image``; per-call overrides let one model serve many cameras."""
-        result = self.model.predict(
+        results = self.model.predict(
             image,
             conf=self.confidence if confidence is None else confidence,
             imgsz=imgsz or self.imgsz,
             classes=list(self.classes),
             verbose=False,
-        )[0]
-        return Detections.from_ultralytics(result)
+        )
+        return Detections.from_ultralytics(next(iter(results)))
 
     def class_name(self, class_id: int) -> str:
         return self.classes.get(int(class_id), "vehicle")

@@ -38,9 +38,7 @@ def draw(
         cv2.rectangle(out, (x1, max(0, y1 - th - 8)), (x1 + tw + 6, y1), colour, -1)
         cv2.putText(out, text, (x1 + 3, y1 - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2)
     entries, exits = counts
-    cv2.putText(
-        out, f"in {entries}  out {exits}", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, _IN, 2
-    )
+    cv2.putText(out, f"in {entries}  out {exits}", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, _IN, 2)
     return out
 
 

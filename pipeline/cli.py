@@ -37,7 +37,7 @@ def main(
         format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
     )
-    for noisy in ("ultralytics", "RapidOCR", "rapidocr", "kafka"):
+    for noisy in ("ultralytics", "RapidOCR", "rapidocr", "kafka", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -10,15 +10,22 @@ from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from pipeline.config import CameraConfig, ConfigError, LineConfig, load_cameras
 from pipeline.events import EntryEvent
 from pipeline.evidence import EvidenceStore
 from pipeline.processor import ProcessorOptions
-from pipeline.replay import Replayer, ReplaySummary
 from pipeline.replay import Progress as ReplayProgress
+from pipeline.replay import Replayer, ReplaySummary
 from pipeline.sources import SourceError
 
 log = logging.getLogger(__name__)
@@ -84,13 +91,31 @@ def cameras_for(
 
 def summary_table(summaries: list[ReplaySummary]) -> Table:
     table = Table(title="Replay summary")
-    for col in ("source", "frames", "frames/s", "vehicles", "entries", "exits", "plates read",
-                "unreadable", "status"):
+    for col in (
+        "source",
+        "frames",
+        "frames/s",
+        "vehicles",
+        "entries",
+        "exits",
+        "plates read",
+        "unreadable",
+        "status",
+    ):
         table.add_column(col, justify="left" if col in ("source", "status") else "right")
     for s in summaries:
         status = "complete" if s.end.complete else f"[yellow]{s.end.reason}[/yellow]"
-        table.add_row(Path(s.source).name, str(s.frames), f"{s.fps:.1f}", str(s.vehicles),
-                      str(s.entries), str(s.exits), str(s.plates_read), str(s.unreadable), status)
+        table.add_row(
+            Path(s.source).name,
+            str(s.frames),
+            f"{s.fps:.1f}",
+            str(s.vehicles),
+            str(s.entries),
+            str(s.exits),
+            str(s.plates_read),
+            str(s.unreadable),
+            status,
+        )
     return table
 
 
@@ -140,7 +165,7 @@ def run_replays(
         ) as bar:
             task = bar.add_task(Path(cam.source).name, total=None, fps=0.0, entries=0)
 
-            def on_progress(p: ReplayProgress, task: int = task, bar: Progress = bar) -> None:
+            def on_progress(p: ReplayProgress, task: TaskID = task, bar: Progress = bar) -> None:
                 bar.update(task, completed=p.frames, total=p.total, fps=p.fps, entries=p.entries)
 
             try:
@@ -199,8 +224,9 @@ def replay(
             if output == "-"
             else stack.enter_context(Path(output).open("w", encoding="utf-8"))
         )
-        summaries, errors = run_replays(cameras, out, evidence_dir, annotate, ocr,
-                                        show_progress=progress)
+        summaries, errors = run_replays(
+            cameras, out, evidence_dir, annotate, ocr, show_progress=progress
+        )
     if summaries:
         err.print(summary_table(summaries))
     if errors:
@@ -221,4 +247,3 @@ def demo(
     from pipeline.demo import run_demo
 
     raise typer.Exit(run_demo(samples, config, declarations, out_dir, err))
-

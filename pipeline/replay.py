@@ -138,14 +138,23 @@ class Replayer:
                 if writer is not None:
                     with timer.stage("annotate"):
                         writer.write(
-                            draw(frame.image, processor.current, processor.line, labels,
-                                 (counts[0], counts[1]))
+                            draw(
+                                frame.image,
+                                processor.current,
+                                processor.line,
+                                labels,
+                                (counts[0], counts[1]),
+                            )
                         )
                 if on_progress is not None:
                     elapsed = time.perf_counter() - t0
                     on_progress(
-                        Progress(summary.frames, source.frame_count, counts[0],
-                                 summary.frames / elapsed if elapsed else 0.0)
+                        Progress(
+                            summary.frames,
+                            source.frame_count,
+                            counts[0],
+                            summary.frames / elapsed if elapsed else 0.0,
+                        )
                     )
             handle(processor.finish())
         finally:

@@ -144,9 +144,7 @@ class ImageFolderSource(Source):
         self.fps = fps
         if not self.folder.is_dir():
             raise SourceError(f"{self.folder}: no such folder")
-        self._files = sorted(
-            p for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
-        )
+        self._files = sorted(p for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if not self._files:
             raise SourceError(
                 f"{self.folder}: no images in it (looked for {', '.join(sorted(IMAGE_SUFFIXES))})"
@@ -187,8 +185,10 @@ class StreamSource(Source):
         cap = _open_capture(url)
         if not cap.isOpened():
             cap.release()
-            raise SourceError(f"{redact_url(url)}: stream could not be opened "
-                              "(wrong address, server down, or credentials refused)")
+            raise SourceError(
+                f"{redact_url(url)}: stream could not be opened "
+                "(wrong address, server down, or credentials refused)"
+            )
         cap.set(cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, open_timeout_s * 1000)
         self._cap = cap
         fps = cap.get(cv2.CAP_PROP_FPS)

@@ -95,11 +95,29 @@ class PlateReader:
 
     # -- public ----------------------------------------------------------------------------
 
-    def read(self, image: np.ndarray) -> list[PlateRead]:
-        reads = self._read_boxes(image, imgsz=None)
-        if self.fallback_imgsz and not any(r.valid for r in reads):
+    def read(
+        self,
+        image: np.ndarray,
+        *,
+        imgsz: int | None = None,
+        fallback: bool = True,
+        max_plates: int | None = None,
+    ) -> list[PlateRead]:
+        """Plates in ``image``, best first.
+
+        For a vehicle crop in a video loop pass a small ``imgsz`` (the crop is small, and the
+        detector's cost grows with the square of it), ``fallback=False`` (the track is read
+        again on a later frame anyway) and ``max_plates=1``.
+        """
+        reads = self._read_boxes(image, imgsz=imgsz, max_plates=max_plates or self.max_plates)
+        if fallback and self.fallback_imgsz and not any(r.valid for r in reads):
             # Small plates vanish at 640; a second, larger pass only for images that gave nothing.
-            reads = _merge(reads, self._read_boxes(image, imgsz=self.fallback_imgsz))
+            reads = _merge(
+                reads,
+                self._read_boxes(
+                    image, imgsz=self.fallback_imgsz, max_plates=max_plates or self.max_plates
+                ),
+            )
         return sorted(reads, key=self._rank, reverse=True)
 
     def read_crop(self, plate_crop: np.ndarray) -> PlateRead | None:
@@ -111,9 +129,11 @@ class PlateReader:
     def _rank(self, read: PlateRead) -> float:
         return self.profile.score(read.text) * read.confidence
 
-    def _read_boxes(self, image: np.ndarray, imgsz: int | None) -> list[PlateRead]:
+    def _read_boxes(
+        self, image: np.ndarray, imgsz: int | None, max_plates: int
+    ) -> list[PlateRead]:
         detections = self.detector.detect(image, imgsz=imgsz)
-        order = np.argsort(-detections.confidence)[: self.max_plates]
+        order = np.argsort(-detections.confidence)[:max_plates]
         reads: list[PlateRead] = []
         for i in order:
             box = tuple(float(v) for v in detections.xyxy[i])

@@ -101,8 +101,17 @@ def sample_event(plate: str | None = "75A12345") -> EntryEvent:
 def test_event_id_is_deterministic_and_distinct() -> None:
     a = make_event_id("cam", "s1", 7, "inbound")
     assert a == make_event_id("cam", "s1", 7, "inbound")
-    assert len({a, make_event_id("cam", "s2", 7, "inbound"), make_event_id("cam", "s1", 8,
-                "inbound"), make_event_id("cam", "s1", 7, "outbound")}) == 4
+    assert (
+        len(
+            {
+                a,
+                make_event_id("cam", "s2", 7, "inbound"),
+                make_event_id("cam", "s1", 8, "inbound"),
+                make_event_id("cam", "s1", 7, "outbound"),
+            }
+        )
+        == 4
+    )
 
 
 def test_event_validates_against_published_schema() -> None:

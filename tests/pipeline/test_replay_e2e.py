@@ -39,7 +39,8 @@ def camera_from(truth: dict) -> CameraConfig:
         checkpoint=cam["checkpoint"],
         source=str(SAMPLES / truth["clip"]),
         line=LineConfig(
-            start=tuple(cam["line"][0]), end=tuple(cam["line"][1]),
+            start=tuple(cam["line"][0]),
+            end=tuple(cam["line"][1]),
             inbound_side=cam["inbound_side"],
         ),
         region=cam.get("region", "vn"),
