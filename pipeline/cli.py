@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from pipeline import cli_replay
+from pipeline import cli_matcher, cli_replay
 
 app = typer.Typer(
     help="EntryWatch: traffic cameras to vehicle entry events and undeclared-entry flags.",
@@ -43,6 +43,8 @@ def main(
 
 app.command("replay")(cli_replay.replay)
 app.command("demo")(cli_replay.demo)
+app.command("matcher")(cli_matcher.matcher)
+app.add_typer(cli_matcher.declarations_app, name="declarations")
 
 
 @app.command()

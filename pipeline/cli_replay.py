@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -20,6 +22,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from pipeline.bus import Topics, open_bus, publish_event
 from pipeline.config import CameraConfig, ConfigError, LineConfig, load_cameras
 from pipeline.events import EntryEvent
 from pipeline.evidence import EvidenceStore
@@ -127,6 +130,7 @@ def run_replays(
     ocr: str,
     on_event_extra: list | None = None,
     show_progress: bool = True,
+    publish: Callable[[EntryEvent], None] | None = None,
 ) -> tuple[list[ReplaySummary], list[str]]:
     """Replay every camera's source; return summaries and the errors of sources that failed."""
     from detectors.vehicle import VehicleDetector
@@ -149,6 +153,8 @@ def run_replays(
                 out.flush()
             if on_event_extra is not None:
                 on_event_extra.append(event)
+            if publish is not None:
+                publish(event)
 
         annotate_to = (
             annotate_dir / f"{Path(cam.source).stem}.annotated.mp4" if annotate_dir else None
@@ -215,6 +221,9 @@ def replay(
     ] = None,
     ocr: Annotated[str, typer.Option(help="OCR back-end: rapidocr or easyocr.")] = "rapidocr",
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
+    bus: Annotated[
+        str | None, typer.Option("--bus", help="Also publish each entry to this bus (kafka://H:P).")
+    ] = None,
 ) -> None:
     """Replay recorded footage: entry events as JSON Lines, and a summary at the end."""
     cameras = cameras_for(files, config, line, inbound, checkpoint, region, detect_every)
@@ -224,9 +233,15 @@ def replay(
             if output == "-"
             else stack.enter_context(Path(output).open("w", encoding="utf-8"))
         )
+        publish = None
+        if bus is not None:
+            the_bus = stack.enter_context(open_bus(bus))
+            publish = partial(publish_event, the_bus, Topics())
         summaries, errors = run_replays(
-            cameras, out, evidence_dir, annotate, ocr, show_progress=progress
+            cameras, out, evidence_dir, annotate, ocr, show_progress=progress, publish=publish
         )
+        if bus is not None:
+            the_bus.flush()  # every entry delivered before we report success
     if summaries:
         err.print(summary_table(summaries))
     if errors:

@@ -99,3 +99,65 @@ class EntryEvent(_Model):
 
 def make_event_id(camera_id: str, session_id: str, track_id: int, direction: Direction) -> str:
     return str(uuid.uuid5(EVENT_NAMESPACE, f"{camera_id}|{session_id}|{track_id}|{direction}"))
+
+
+# --- FlagEvent v1: what the matcher publishes on the flags topic --------------------------------
+
+FlagStatus = Literal["open", "acknowledged", "resolved"]
+# Every matcher outcome except "declared" can raise a flag (kept in step with
+# pipeline.matching.rules.Outcome by a test; importing it here would be a cycle).
+FlagReason = Literal[
+    "probable", "undeclared", "expired", "wrong_checkpoint", "unreadable", "watchlisted"
+]
+
+
+class FlagResolution(_Model):
+    """How a flag was settled (present when ``status`` is ``resolved``)."""
+
+    outcome: str = Field(
+        description="Resolution outcome, e.g. declared_late (a declaration filed within the "
+        "grace period settled it) or an operator's verdict."
+    )
+    actor: str = Field(description="Who resolved it: an operator's id, or 'system'.")
+    at: datetime = Field(description="When it was resolved, with time zone.")
+    note: str | None = Field(default=None, description="Free text from the resolver.")
+    declaration_id: int | None = Field(
+        default=None, description="The declaration that settled the flag, when one did."
+    )
+
+
+class FlagEvent(_Model):
+    """A flag raised on an entry, or a later change of its status (same ``flag_id``).
+
+    Published when a flag is raised and each time its status changes. Delivery is at least once:
+    deduplicate by ``(flag_id, status)``; the latest ``updated_at`` wins.
+    """
+
+    schema_version: Literal[1] = 1
+    flag_id: int = Field(ge=1, description="Stable id of the flag; one flag per entry.")
+    event_id: str = Field(description="The entry event (EntryEvent.event_id) that was flagged.")
+    status: FlagStatus
+    reason: FlagReason = Field(description="The matcher's outcome that raised the flag.")
+    detail: str = Field(description="Human-readable reason, e.g. 'no declaration for 75A12345'.")
+    priority: int = Field(
+        ge=0, le=4, description="Urgency: 0 none, 1 low, 2 medium, 3 high, 4 critical."
+    )
+    plate: str | None = Field(
+        default=None, description="Normalised plate read at the entry; null when unreadable."
+    )
+    plate_display: str | None = Field(default=None, description="Display form of the plate.")
+    camera_id: str
+    checkpoint: str
+    crossed_at: datetime = Field(description="When the vehicle crossed, with time zone.")
+    decided_at: datetime = Field(description="When the matcher decided the entry.")
+    updated_at: datetime = Field(description="When the flag took this status.")
+    declaration_id: int | None = Field(
+        default=None, description="The declaration the decision refers to (expired, ...)."
+    )
+    evidence: Evidence = Evidence()
+    resolution: FlagResolution | None = None
+
+    @property
+    def key(self) -> str:
+        """Bus key: like the entry's, so a plate's entries and flags share partitioning."""
+        return self.plate or f"camera:{self.camera_id}"

@@ -7,11 +7,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from pipeline.events import EntryEvent
+from pipeline.events import EntryEvent, FlagEvent
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "docs" / "schemas"
 
-PUBLISHED: dict[str, type[BaseModel]] = {"entry_event.v1.json": EntryEvent}
+PUBLISHED: dict[str, type[BaseModel]] = {
+    "entry_event.v1.json": EntryEvent,
+    "flag_event.v1.json": FlagEvent,
+}
 
 
 def schema_text(model: type[BaseModel], filename: str) -> str:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from pipeline.events import EntryEvent
 from pipeline.matching.lookup import DeclarationLookup, SqlDeclarationLookup
@@ -27,7 +30,7 @@ from pipeline.store.db import Store
 from pipeline.store.models import DecisionRow, Entry, Flag, table_of
 from pipeline.store.writes import (
     audit,
-    insert_flags,
+    insert_ignoring_conflicts,
     open_flag_rows,
     record_entries,
     stored_decisions,
@@ -44,6 +47,17 @@ _UNSETTLED = ("open", "acknowledged")
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """One decided inbound entry of a batch."""
+
+    event: EntryEvent
+    decision: Decision
+    decided_at: datetime
+    fresh: bool  # decided by this call; False: a stored decision of a re-delivered event
+    flag_id: int | None  # the entry's flag, when the decision raised one
 
 
 class InProcessMatcher:
@@ -68,12 +82,19 @@ class InProcessMatcher:
         Queries per batch are bounded and do not grow with its size: one to find replays, the
         lookup's one or two, then one insert per table in a single transaction.
         """
+        return [(d.event, d.decision) for d in self.decide_and_record(events)]
+
+    def decide_and_record(self, events: Sequence[EntryEvent]) -> list[Decided]:
+        """``decide_batch`` with what a publisher of flags needs: the flag ids, and whether each
+        decision was made by this call (``fresh``) or found stored (a re-delivered event)."""
         first_seen: dict[str, EntryEvent] = {}
         for e in events:
             first_seen.setdefault(e.event_id, e)
         unique = list(first_seen.values())
         with self._store.session() as session:
             known = stored_decisions(session, [e.event_id for e in unique])
+            # Replays are rare (a restart after a crash): only then ask for their flags.
+            known_flags = flag_ids_by_event(session, [k for k, r in known.items() if r.flagged])
         fresh = [e for e in unique if e.event_id not in known]
         decided = self._decide(fresh)
 
@@ -103,23 +124,26 @@ class InProcessMatcher:
                 [(e.event_id, d.outcome.value, int(d.priority)) for e, d in ours if d.flagged],
                 now,
             )
-            flag_ids = insert_flags(session, flag_rows)
-            audit(session, flag_ids, "opened", SYSTEM_ACTOR)
+            new_flags = _insert_flags(session, flag_rows)
+            audit(session, new_flags.values(), "opened", SYSTEM_ACTOR)
         log.debug(
             "batch: %d events, %d replayed, %d decided, %d flagged",
             len(events),
             len(known),
             len(ours),
-            len(flag_ids),
+            len(new_flags),
         )
 
-        results = {e.event_id: d for e, d in decided}
-        out: list[tuple[EntryEvent, Decision]] = []
+        mine = {e.event_id: d for e, d in ours}
+        out: list[Decided] = []
         for event in unique:
-            if event.event_id in known:
-                out.append((event, _from_row(known[event.event_id])))
-            elif event.event_id in results:
-                out.append((event, results[event.event_id]))
+            row = known.get(event.event_id)
+            if row is not None:
+                flag = known_flags.get(event.event_id)
+                out.append(Decided(event, _from_row(row), row.decided_at, False, flag))
+            elif event.event_id in mine:
+                flag = new_flags.get(event.event_id)
+                out.append(Decided(event, mine[event.event_id], now, True, flag))
         return out
 
     def _decide(self, events: Sequence[EntryEvent]) -> list[tuple[EntryEvent, Decision]]:
@@ -186,6 +210,24 @@ class InProcessMatcher:
         if ids:
             log.info("declaration #%d resolved flags %s", declaration.id, ids)
         return ids
+
+
+def flag_ids_by_event(session: Session, event_ids: Sequence[str]) -> dict[str, int]:
+    if not event_ids:
+        return {}
+    rows = session.execute(select(Flag.event_id, Flag.id).where(Flag.event_id.in_(event_ids)))
+    return {event_id: flag_id for event_id, flag_id in rows}
+
+
+def _insert_flags(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert flags, skipping events that already have one; returns event id -> new flag id."""
+    if not rows:
+        return {}
+    table = table_of(Flag)
+    stmt = insert_ignoring_conflicts(session, table, ["event_id"]).returning(
+        table.c.event_id, table.c.id
+    )
+    return {event_id: flag_id for event_id, flag_id in session.execute(stmt, rows)}
 
 
 def _from_row(row: DecisionRow) -> Decision:

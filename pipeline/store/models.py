@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -150,3 +151,49 @@ class WatchlistEntry(Base):
     plate_normalised: Mapped[str] = mapped_column(String(PLATE_LEN), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- API and camera health (revision 0002) ---------------------------------------------------
+
+API_KEY_ROLES = ("admin", "operator", "integrator")
+CAMERA_STATUSES = ("ok", "stale", "error", "stopped")
+
+# The live flag stream polls "what changed since" and the dashboard lists the newest open flags:
+# both need these on a table of 100,000 flags.
+Index("ix_flags_updated_at", Flag.updated_at)
+Index("ix_flags_status_id", Flag.status, Flag.id)
+
+
+class ApiKey(Base):
+    """An API key, stored as the SHA-256 of its random token; ``prefix`` finds it cheaply."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'operator', 'integrator')", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CameraStatus(Base):
+    """Latest health of one camera worker, upserted by the worker (``upsert_camera_status``)."""
+
+    __tablename__ = "camera_status"
+    __table_args__ = (
+        CheckConstraint("status IN ('ok', 'stale', 'error', 'stopped')", name="status"),
+    )
+
+    camera_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    checkpoint: Mapped[str | None] = mapped_column(String(128))
+    last_frame_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fps: Mapped[float | None] = mapped_column(Float)
+    frames_dropped: Mapped[int] = mapped_column(Integer, default=0)
+    reconnects: Mapped[int] = mapped_column(Integer, default=0)
+    inference_ms: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="ok")
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

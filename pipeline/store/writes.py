@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from pipeline.events import EntryEvent
 from pipeline.matching.records import ANY_CHECKPOINT, DeclarationRecord
 from pipeline.store.models import (
+    ApiKey,
+    CameraStatus,
     DecisionRow,
     Declaration,
     Entry,
@@ -158,3 +160,58 @@ def insert_flags(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     table = table_of(Flag)
     stmt = insert_ignoring_conflicts(session, table, ["event_id"]).returning(table.c.id)
     return list(session.execute(stmt, rows).scalars())
+
+
+CAMERA_STATUS_FIELDS = frozenset(
+    {
+        "checkpoint",
+        "last_frame_at",
+        "fps",
+        "frames_dropped",
+        "reconnects",
+        "inference_ms",
+        "status",
+        "error",
+    }
+)
+
+
+def upsert_camera_status(session: Session, *, camera_id: str, **fields: Any) -> None:
+    """Insert or update one camera's health row; only the given fields change on update.
+
+    Workers call it every few seconds, e.g. ``upsert_camera_status(s, camera_id="cam-1",
+    checkpoint="CP-1", last_frame_at=now, fps=12.5, status="ok")``. ``updated_at`` is set here.
+    """
+    unknown = set(fields) - CAMERA_STATUS_FIELDS
+    if unknown:
+        raise ValueError(f"unknown camera status fields: {', '.join(sorted(unknown))}")
+    values = {**fields, "updated_at": utcnow()}
+    table = table_of(CameraStatus)
+    name = session.get_bind().dialect.name
+    insert: Any
+    if name == "postgresql":
+        insert = postgresql.insert(table)
+    elif name == "sqlite":
+        insert = sqlite.insert(table)
+    else:
+        raise NotImplementedError(f"no upsert for {name}")
+    row = {"frames_dropped": 0, "reconnects": 0, "status": "ok", **values, "camera_id": camera_id}
+    stmt = insert.values(**row).on_conflict_do_update(index_elements=["camera_id"], set_=values)
+    session.execute(stmt)
+
+
+def add_api_key(session: Session, *, name: str, role: str, prefix: str, key_hash: str) -> ApiKey:
+    """Store a key's hash (never the key); the caller made the token (``api.auth``)."""
+    key = ApiKey(name=name, role=role, prefix=prefix, key_hash=key_hash, created_at=utcnow())
+    session.add(key)
+    session.flush()
+    return key
+
+
+def revoke_api_key(session: Session, key_id: int) -> bool:
+    """Revoke a key; False when there is no such key or it was already revoked."""
+    key = session.get(ApiKey, key_id)
+    if key is None or key.revoked_at is not None:
+        return False
+    key.revoked_at = utcnow()
+    return True

@@ -34,7 +34,7 @@ def test_good_config_resolves_relative_sources(tmp_path: Path) -> None:
     cfg.write_text(GOOD)
     cams = load_cameras(cfg).cameras
     assert cams[0].source == str(tmp_path / "clip.mp4")
-    assert cams[0].detect_every == 1 and cams[0].region == "vn"
+    assert cams[0].detect_every == 2 and cams[0].region == "vn"
 
 
 @pytest.mark.parametrize(

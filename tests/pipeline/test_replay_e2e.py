@@ -72,6 +72,12 @@ def test_clip_matches_ground_truth(truth_file: Path, models: tuple, tmp_path: Pa
             assert read[v["plate"]] == 1, f"{v['plate']} read {read[v['plate']]} times: {read}"
     unreadable = [v for v in inbound if not v["readable"]]
     assert sum(1 for e in entries if not e.plate.readable) == len(unreadable)
+    by_plate = {e.plate.normalised: e for e in entries + exits if e.plate.readable}
+    for v in inbound + outbound:
+        event = by_plate.get(v["plate"])
+        if event is not None:
+            # Counted where it happened: within a detection stride or two of the true frame.
+            assert abs(event.source.frame_index - v["cross_frame"]) <= 4, v["id"]
     outbound_plates = {v["plate"] for v in outbound}
     assert not outbound_plates & set(read), "an outbound vehicle was counted as an entry"
 

@@ -1,0 +1,106 @@
+"""FastAPI dependencies: the store, a session per request, settings, and the caller's key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.auth import Principal, Role, allows, authenticate
+from api.ratelimit import RateLimiter
+from api.settings import Settings
+from pipeline.evidence import EvidenceStore
+from pipeline.store import Store
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_session(store: Annotated[Store, Depends(get_store)]) -> Iterator[Session]:
+    with store.session() as session:
+        yield session
+
+
+def get_evidence(request: Request) -> EvidenceStore:
+    evidence: EvidenceStore = request.app.state.evidence
+    return evidence
+
+
+def get_declare_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.declare_limiter
+    return limiter
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+SessionDep = Annotated[Session, Depends(get_session)]
+EvidenceDep = Annotated[EvidenceStore, Depends(get_evidence)]
+DeclareLimiterDep = Annotated[RateLimiter, Depends(get_declare_limiter)]
+
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
+_bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
+
+_UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="entrywatch"'}
+
+
+def current_principal(
+    store: StoreDep,
+    header_key: Annotated[str | None, Depends(_api_key_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    token = header_key or (bearer.credentials if bearer else None)
+    if not token:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "API key required: send it as X-API-Key or Authorization: Bearer",
+            headers=_UNAUTHORIZED,
+        )
+    with store.session() as session:
+        principal = authenticate(session, token)
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "API key not recognised or revoked",
+            headers=_UNAUTHORIZED,
+        )
+    return principal
+
+
+def require(role: Role) -> Callable[[Principal], Principal]:
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not allows(principal.role, role):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"role {principal.role.value!r} may not do this; needs {role.value!r}",
+            )
+        return principal
+
+    return check
+
+
+ReaderDep = Annotated[Principal, Depends(require(Role.INTEGRATOR))]
+OperatorDep = Annotated[Principal, Depends(require(Role.OPERATOR))]
+AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+
+
+def client_address(request: Request, settings: SettingsDep) -> str:
+    """The client's address for rate limiting (X-Forwarded-For only when configured)."""
+    if settings.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        first = forwarded.split(",")[0].strip()
+        if first:
+            return first
+    return request.client.host if request.client else "unknown"
+
+
+ClientDep = Annotated[str, Depends(client_address)]

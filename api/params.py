@@ -1,0 +1,39 @@
+"""Query parameters shared by the list routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, status
+from pydantic import AwareDatetime
+
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    since: datetime | None
+    until: datetime | None
+
+
+def time_range(
+    since: Annotated[
+        AwareDatetime | None, Query(description="From this time (ISO 8601 with offset).")
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None, Query(description="Before this time (ISO 8601 with offset).")
+    ] = None,
+) -> TimeRange:
+    if since is not None and until is not None and until <= since:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"until ({until.isoformat()}) must be after since ({since.isoformat()})",
+        )
+    return TimeRange(since, until)
+
+
+TimeRangeDep = Annotated[TimeRange, Depends(time_range)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")]

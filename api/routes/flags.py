@@ -1,0 +1,166 @@
+"""Flags: list and filter, one flag with its audit, acknowledge, resolve, and the live stream."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+
+from api.auth import Principal
+from api.deps import OperatorDep, ReaderDep, SessionDep, SettingsDep, StoreDep
+from api.live import FlagCursor, stream_flags
+from api.params import Limit, TimeRangeDep
+from api.queries import flag_from_row, flag_select
+from api.schemas import (
+    FlagAcknowledge,
+    FlagAuditPublic,
+    FlagDetail,
+    FlagPage,
+    FlagPublic,
+    FlagReason,
+    FlagResolve,
+    FlagStatus,
+)
+from pipeline.store import Store
+from pipeline.store.models import Entry, Flag, FlagAudit, utcnow
+from pipeline.store.writes import audit
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/flags", tags=["flags"])
+
+_NOT_FOUND = {404: {"description": "No such flag"}}
+
+
+@router.get("", response_model=FlagPage)
+def list_flags(
+    session: SessionDep,
+    _: ReaderDep,
+    window: TimeRangeDep,
+    limit: Limit = 50,
+    status_: Annotated[FlagStatus | None, Query(alias="status")] = None,
+    reason: FlagReason | None = None,
+    checkpoint: Annotated[str | None, Query(max_length=128)] = None,
+    camera_id: Annotated[str | None, Query(max_length=128)] = None,
+    before_id: Annotated[int | None, Query(ge=1, description="Keyset page: ids below.")] = None,
+) -> FlagPage:
+    """Newest first. Page with ``before_id`` = the previous page's ``next_before_id``."""
+    query = flag_select()
+    if status_ is not None:
+        query = query.where(Flag.status == status_)
+    if reason is not None:
+        query = query.where(Flag.reason == reason)
+    if checkpoint is not None:
+        query = query.where(Entry.checkpoint == checkpoint)
+    if camera_id is not None:
+        query = query.where(Entry.camera_id == camera_id)
+    if window.since is not None:
+        query = query.where(Flag.created_at >= window.since)
+    if window.until is not None:
+        query = query.where(Flag.created_at < window.until)
+    if before_id is not None:
+        query = query.where(Flag.id < before_id)
+    rows = session.execute(query.order_by(Flag.id.desc()).limit(limit + 1)).all()
+    items = [flag_from_row(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    return FlagPage(items=items, next_before_id=items[-1].id if more and items else None)
+
+
+@router.get("/stream", response_class=StreamingResponse)
+async def flag_stream(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    _: ReaderDep,
+    last_event_id: Annotated[str | None, Header(max_length=100)] = None,
+) -> StreamingResponse:
+    """Server-sent events: ``flag`` (a new flag or a changed one, the whole flag as JSON) and
+    ``ready`` (the stream is live). Each event's id is a cursor; send it back as Last-Event-ID on
+    reconnect to receive everything since, without gaps."""
+    cursor = FlagCursor.parse(last_event_id) if last_event_id else None
+    return StreamingResponse(
+        stream_flags(request, store, settings, cursor),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/{flag_id}", response_model=FlagDetail, responses=_NOT_FOUND)
+def get_flag(flag_id: int, session: SessionDep, _: ReaderDep) -> FlagDetail:
+    row = session.execute(flag_select().where(Flag.id == flag_id)).first()
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"flag {flag_id} not found")
+    return FlagDetail(**flag_from_row(row).model_dump(), audit=_audit(session, flag_id))
+
+
+@router.get("/{flag_id}/audit", response_model=list[FlagAuditPublic], responses=_NOT_FOUND)
+def get_flag_audit(flag_id: int, session: SessionDep, _: ReaderDep) -> list[FlagAuditPublic]:
+    if session.get(Flag, flag_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"flag {flag_id} not found")
+    return _audit(session, flag_id)
+
+
+@router.post(
+    "/{flag_id}/acknowledge",
+    response_model=FlagPublic,
+    responses={**_NOT_FOUND, 409: {"description": "Flag is not open"}},
+)
+def acknowledge_flag(
+    flag_id: int, body: FlagAcknowledge, store: StoreDep, who: OperatorDep
+) -> FlagPublic:
+    """Open -> acknowledged: someone is looking at it."""
+    return _change(store, flag_id, who, ("open",), "acknowledged", None, body.note)
+
+
+@router.post(
+    "/{flag_id}/resolve",
+    response_model=FlagPublic,
+    responses={**_NOT_FOUND, 409: {"description": "Flag already resolved"}},
+)
+def resolve_flag(flag_id: int, body: FlagResolve, store: StoreDep, who: OperatorDep) -> FlagPublic:
+    """Open or acknowledged -> resolved, with an outcome and a note."""
+    return _change(
+        store, flag_id, who, ("open", "acknowledged"), "resolved", body.outcome.value, body.note
+    )
+
+
+def _change(
+    store: Store,
+    flag_id: int,
+    who: Principal,
+    from_states: tuple[str, ...],
+    to_state: str,
+    outcome: str | None,
+    note: str | None,
+) -> FlagPublic:
+    with store.transaction() as session:
+        flag = session.scalars(select(Flag).where(Flag.id == flag_id).with_for_update()).first()
+        if flag is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"flag {flag_id} not found")
+        if flag.status not in from_states:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"flag {flag_id} is {flag.status}; can only {to_state[:-1]} a flag that is "
+                f"{' or '.join(from_states)}",
+            )
+        flag.status = to_state
+        flag.updated_at = utcnow()
+        if outcome is not None:
+            flag.resolution_outcome = outcome
+        if note is not None:
+            flag.note = note
+        audit_note = f"{outcome}: {note}" if outcome and note else (outcome or note)
+        audit(session, [flag_id], to_state, who.name, audit_note)
+    log.info("flag %d %s by %s", flag_id, to_state, who.name)
+    with store.session() as session:
+        row = session.execute(flag_select().where(Flag.id == flag_id)).one()
+        return flag_from_row(row)
+
+
+def _audit(session: SessionDep, flag_id: int) -> list[FlagAuditPublic]:
+    rows = session.scalars(
+        select(FlagAudit).where(FlagAudit.flag_id == flag_id).order_by(FlagAudit.id)
+    )
+    return [FlagAuditPublic.model_validate(r) for r in rows]

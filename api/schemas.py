@@ -1,0 +1,214 @@
+"""Request (``*Create``, actions) and response (``*Public``) models of the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from pipeline.events import VehicleClass
+from pipeline.matching.rules import Outcome
+
+FlagStatus = Literal["open", "acknowledged", "resolved"]
+FlagReason = Literal[
+    "probable", "undeclared", "expired", "wrong_checkpoint", "unreadable", "watchlisted"
+]
+assert set(FlagReason.__args__) == {o.value for o in Outcome} - {"declared"}  # type: ignore[attr-defined]
+
+
+class ResolutionOutcome(StrEnum):
+    DECLARED_LATE = "declared_late"
+    MISREAD = "misread"
+    VIOLATION_CONFIRMED = "violation_confirmed"
+    FALSE_ALARM = "false_alarm"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- declarations ---------------------------------------------------------------------------
+
+
+class DeclarationCreate(_In):
+    """What a driver files on the public page."""
+
+    plate: str = Field(min_length=4, max_length=20, description="Plate as written: 75A-123.45.")
+    vehicle_class: VehicleClass | None = None
+    driver_name: str = Field(min_length=1, max_length=200)
+    driver_phone: str = Field(pattern=r"^\+?[0-9][0-9 .()-]{5,30}$", max_length=32)
+    origin: str = Field(min_length=1, max_length=200)
+    destination: str = Field(min_length=1, max_length=200)
+    purpose: str | None = Field(default=None, max_length=500)
+    checkpoints: list[str] | None = Field(
+        default=None,
+        max_length=50,
+        description="Checkpoint ids the declaration is good for; omit or null for any.",
+    )
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
+
+
+class DeclarationPublic(_Out):
+    id: int
+    plate: str = Field(validation_alias="plate_normalised")
+    plate_display: str | None
+    vehicle_class: str | None
+    driver_name: str | None
+    driver_phone: str | None
+    origin: str | None
+    destination: str | None
+    purpose: str | None
+    checkpoints: list[str] | Literal["any"]
+    valid_from: datetime
+    valid_until: datetime
+    filed_at: datetime
+    filed_via: str
+
+
+class DeclarationFiled(BaseModel):
+    id: int
+    plate: str
+    plate_display: str
+    valid_from: datetime
+    valid_until: datetime
+    resolved_flags: int = Field(description="Open flags this late declaration settled.")
+
+
+class RowErrorPublic(BaseModel):
+    line: int
+    reason: str
+
+
+class ImportReportPublic(BaseModel):
+    imported: int
+    declaration_ids: list[int]
+    errors: list[RowErrorPublic]
+
+
+# --- entries and flags ----------------------------------------------------------------------
+
+
+class EvidencePublic(BaseModel):
+    plate_crop: str | None = None
+    vehicle_snapshot: str | None = None
+
+
+class EntryPublic(BaseModel):
+    event_id: str
+    camera_id: str
+    checkpoint: str
+    direction: str
+    crossed_at: datetime
+    plate: str | None
+    plate_display: str | None
+    confidence: float
+    readable: bool
+    format_valid: bool
+    vehicle_class: str | None
+    evidence: EvidencePublic
+    outcome: str | None = Field(description="The matcher's decision, if it decided this entry.")
+
+
+class FlagPublic(BaseModel):
+    id: int
+    event_id: str
+    reason: str
+    status: FlagStatus
+    priority: int
+    created_at: datetime
+    updated_at: datetime
+    resolution_outcome: str | None
+    note: str | None
+    camera_id: str
+    checkpoint: str
+    crossed_at: datetime
+    plate: str | None
+    plate_display: str | None
+    confidence: float
+    evidence: EvidencePublic
+
+
+class FlagAuditPublic(_Out):
+    id: int
+    flag_id: int
+    action: str
+    actor: str
+    at: datetime
+    note: str | None
+
+
+class FlagDetail(FlagPublic):
+    audit: list[FlagAuditPublic]
+
+
+class FlagAcknowledge(_In):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class FlagResolve(_In):
+    outcome: ResolutionOutcome
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class FlagPage(BaseModel):
+    items: list[FlagPublic]
+    next_before_id: int | None = Field(description="Pass as before_id for the next page.")
+
+
+class EntryPage(BaseModel):
+    items: list[EntryPublic]
+    has_more: bool
+
+
+class DeclarationPage(BaseModel):
+    items: list[DeclarationPublic]
+    has_more: bool
+
+
+# --- stats, cameras, health -----------------------------------------------------------------
+
+
+class HourlyStat(BaseModel):
+    checkpoint: str
+    hour: datetime
+    entries: int
+    flags: int
+
+
+class CameraPublic(_Out):
+    camera_id: str
+    checkpoint: str | None
+    last_frame_at: datetime | None
+    age_s: float | None = Field(description="Seconds since the last frame.")
+    fps: float | None
+    frames_dropped: int
+    reconnects: int
+    inference_ms: float | None
+    status: Literal["ok", "stale", "error", "stopped"]
+    error: str | None
+    updated_at: datetime
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: str
+    detail: str | None = None
+
+
+class Problem(BaseModel):
+    """Error body: ``detail`` says what was wrong."""
+
+    detail: Any
+
+
+def as_json(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")

@@ -1,0 +1,50 @@
+"""API settings, read from ``ENTRYWATCH_*`` environment variables (or passed in by tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from plate_reader.formats import get_profile
+
+DEFAULT_DB_URL = "sqlite:///entrywatch.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ENTRYWATCH_", extra="forbid")
+
+    db_url: str = Field(default=DEFAULT_DB_URL, description="Store URL (SQLite or PostgreSQL).")
+    evidence_root: Path = Field(default=Path("out/evidence"), description="Evidence images root.")
+    region: str = Field(default="vn", description="Plate format profile filed plates must fit.")
+    declare_rate_limit: int = Field(
+        default=5, ge=1, description="Declarations one client may file per window."
+    )
+    declare_rate_window_s: float = Field(default=60.0, gt=0)
+    trust_forwarded_for: bool = Field(
+        default=False,
+        description="Take the client address from X-Forwarded-For (only behind a trusted proxy).",
+    )
+    max_validity_days: float = Field(
+        default=14, gt=0, description="Longest declaration window a driver may file."
+    )
+    max_start_ahead_days: float = Field(
+        default=30, gt=0, description="How far ahead a declaration may start."
+    )
+    max_start_behind_hours: float = Field(
+        default=24, ge=0, description="How far in the past a filed window may start."
+    )
+    camera_stale_after_s: float = Field(
+        default=30.0, gt=0, description="A camera with no frame for this long shows as stale."
+    )
+    stream_poll_s: float = Field(default=0.2, gt=0, le=5, description="Live flag poll period.")
+    stream_keepalive_s: float = Field(default=15.0, gt=0)
+    max_upload_bytes: int = Field(default=5_000_000, gt=0, description="CSV import size limit.")
+    migrate_on_start: bool = Field(default=False, description="Run migrations at start-up.")
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        get_profile(value)  # raises ValueError naming the known profiles
+        return value

@@ -1,0 +1,129 @@
+"""``entrywatch matcher`` (the Kafka matcher service) and ``entrywatch declarations import``."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from contextlib import ExitStack
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.console import Console
+
+from pipeline.bus import Topics, open_bus
+from pipeline.store import DEFAULT_URL, DeclarationsFileError, import_declarations
+from pipeline.store.db import migrate, open_store
+
+log = logging.getLogger(__name__)
+err = Console(stderr=True)
+
+declarations_app = typer.Typer(
+    help="Declarations: import filed declarations.", no_args_is_help=True
+)
+
+DbOption = Annotated[
+    str, typer.Option("--db", help="Store URL (sqlite:///... or postgresql+psycopg://...).")
+]
+GraceOption = Annotated[
+    int, typer.Option("--grace-minutes", min=0, help="Grace period around declaration windows.")
+]
+TopicPrefix = Annotated[
+    str, typer.Option(help="Prefix for the topic names (tests, shared clusters).")
+]
+
+
+def matcher(
+    bus: Annotated[str, typer.Option("--bus", help="kafka://HOST:PORT (or memory:// for trials).")],
+    db: DbOption = DEFAULT_URL,
+    group: Annotated[str, typer.Option(help="Consumer group of the matcher instances.")] = (
+        "entrywatch-matcher"
+    ),
+    batch: Annotated[int, typer.Option(min=1, max=50_000, help="Records per batch.")] = 500,
+    grace_minutes: GraceOption = 60,
+    topic_prefix: TopicPrefix = "",
+    log_every: Annotated[float, typer.Option(help="Seconds between throughput lines.")] = 10.0,
+) -> None:
+    """Consume entries, decide them against the declarations, store them, publish flags.
+
+    Stops gracefully on SIGTERM or Ctrl-C: the batch in hand is finished and committed.
+    """
+    from pipeline.matcher import MatcherOptions, MatcherService
+    from pipeline.matcher.bus import open_matcher_bus
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("matcher: %s received, finishing the batch", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    migrate(db)
+    options = MatcherOptions(
+        group=group, batch=batch, grace=timedelta(minutes=grace_minutes), log_every_s=log_every
+    )
+    with ExitStack() as stack:
+        store = stack.enter_context(open_store(db))
+        the_bus = stack.enter_context(open_matcher_bus(bus, batch))
+        service = MatcherService(the_bus, store, topics=Topics.with_prefix(topic_prefix),
+                                 options=options)  # fmt: skip
+        service.run(stop)
+
+
+@declarations_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Declarations CSV (see docs for the columns).")],
+    db: DbOption = DEFAULT_URL,
+    bus: Annotated[
+        str | None, typer.Option("--bus", help="Publish flag resolutions here (kafka://H:P).")
+    ] = None,
+    grace_minutes: GraceOption = 60,
+    assume_tz: Annotated[
+        str | None, typer.Option(help="Zone for times without offset, e.g. Asia/Ho_Chi_Minh.")
+    ] = None,
+    topic_prefix: TopicPrefix = "",
+) -> None:
+    """Store the good rows (all in one transaction), report each bad row with its line number,
+    then resolve the open flags the new declarations settle (and publish the resolutions).
+
+    Exit status: 0 all rows imported, 1 some rows rejected (the good ones are stored), 2 the file
+    could not be read as a declarations CSV (nothing stored).
+    """
+    from pipeline.matcher.late import resolve_late
+
+    zone = None
+    if assume_tz is not None:
+        try:
+            zone = ZoneInfo(assume_tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise typer.BadParameter(f"unknown time zone {assume_tz!r}") from None
+    migrate(db)
+    with ExitStack() as stack:
+        store = stack.enter_context(open_store(db))
+        try:
+            report = import_declarations(store, file, assume_tz=zone)
+        except DeclarationsFileError as exc:
+            err.print(f"[red]error[/red] {exc}")
+            raise typer.Exit(2) from None
+        for row in report.errors:
+            err.print(f"{file}:{row.line}: [yellow]rejected[/yellow] {row.reason}")
+        err.print(f"{file}: {report.imported} imported, {len(report.errors)} rejected")
+        the_bus = stack.enter_context(open_bus(bus)) if bus else None
+        resolved = resolve_late(
+            store,
+            report.declaration_ids,
+            grace=timedelta(minutes=grace_minutes),
+            bus=the_bus,
+            topics=Topics.with_prefix(topic_prefix),
+        )
+        if resolved.flag_ids:
+            published = " and published" if the_bus else ""
+            err.print(f"resolved{published} {len(resolved.flag_ids)} open flags: "
+                      f"{', '.join(map(str, resolved.flag_ids))}")  # fmt: skip
+    raise typer.Exit(1 if report.errors else 0)
