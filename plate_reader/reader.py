@@ -118,7 +118,7 @@ class PlateReader:
                     image, imgsz=self.fallback_imgsz, max_plates=max_plates or self.max_plates
                 ),
             )
-        return sorted(reads, key=self._rank, reverse=True)
+        return _distinct(sorted(reads, key=self._rank, reverse=True))
 
     def read_crop(self, plate_crop: np.ndarray) -> PlateRead | None:
         h, w = plate_crop.shape[:2]
@@ -207,6 +207,16 @@ def _merge(first: list[PlateRead], second: list[PlateRead]) -> list[PlateRead]:
         if all(_iou(read.box, other.box) < 0.5 for other in first):
             merged.append(read)
     return merged
+
+
+def _distinct(ranked: list[PlateRead]) -> list[PlateRead]:
+    """Drop reads of a box that a better-ranked read already covers (the detector can return
+    two overlapping boxes for one plate)."""
+    kept: list[PlateRead] = []
+    for read in ranked:
+        if all(_iou(read.box, other.box) < 0.5 for other in kept):
+            kept.append(read)
+    return kept
 
 
 def _iou(a: Box, b: Box) -> float:

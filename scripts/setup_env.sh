@@ -31,7 +31,7 @@ $PIP install --quiet --no-deps \
 # ultralytics pulls opencv-python, easyocr/rapidocr pull opencv-python-headless;
 # both write the same cv2/ folder and the second install half-overwrites the first.
 # Keep exactly one: headless (workers and CI have no display).
-cv_version=$(grep -i '^opencv-python-headless==' requirements.lock | cut -d= -f3)
+cv_version=$(grep -i -m1 '^opencv-python-headless==' requirements.lock | cut -d= -f3)
 $PIP uninstall --quiet -y opencv-python opencv-python-headless >/dev/null 2>&1 || true
 $PIP install --quiet --no-deps "opencv-python-headless==${cv_version}"
 
