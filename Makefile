@@ -29,7 +29,7 @@ lint: setup  ## ruff and mypy
 	$(VENV)/bin/mypy
 
 bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md by hand
-	$(PY) -m bench.plate_accuracy
+	$(PY) -m bench.plate_accuracy --no-fold
 	$(PY) -m bench.replay_speed
 
 samples: setup  ## Re-render the sample clips and their ground truth

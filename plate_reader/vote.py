@@ -24,7 +24,9 @@ from plate_reader.reader import PlateRead
 class VoteResult:
     plate: str
     display: str
-    confidence: float  # the winner's share of all vote weight, 0..1
+    # The winner's share of all vote weight times the mean OCR confidence of the reads behind
+    # it, 0..1: unanimous but blurry reads are not "certain" (the matcher relies on this).
+    confidence: float
     valid: bool
     reads: int
     candidates: tuple[tuple[str, float], ...]  # (plate, vote weight), best first
@@ -106,10 +108,12 @@ class PlateVote:
         total = sum(tally.values())
         agreeing = [r for r in self._reads if r.text == plate]
         two_line = sum(r.two_line for r in agreeing) * 2 > len(agreeing) if agreeing else None
+        behind = agreeing or [r for r in self._reads if len(r.text) == len(plate)]
+        ocr_confidence = sum(r.confidence for r in behind) / len(behind) if behind else 0.0
         return VoteResult(
             plate=plate,
             display=self.profile.display(plate, two_line=two_line),
-            confidence=round(weight / total, 4) if total else 0.0,
+            confidence=round(min(1.0, weight / total * ocr_confidence), 4) if total else 0.0,
             valid=self.profile.is_valid(plate),
             reads=len(self._reads),
             candidates=tuple((t, round(w, 4)) for t, w in ranked[: self.max_candidates]),

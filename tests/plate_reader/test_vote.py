@@ -118,3 +118,24 @@ def test_empty_text_is_ignored() -> None:
     vote = PlateVote("vn")
     vote.add(read("", 0.9))
     assert vote.result() is None
+
+
+def test_unanimous_but_blurry_reads_are_not_certain() -> None:
+    sharp, blurry = PlateVote("vn"), PlateVote("vn")
+    for _ in range(2):
+        sharp.add(read("75A12345", 0.95))
+        blurry.add(read("75A12345", 0.4))
+    sharp_result, blurry_result = sharp.result(), blurry.result()
+    assert sharp_result is not None and blurry_result is not None
+    assert sharp_result.confidence == 0.95
+    assert blurry_result.confidence == 0.4
+
+
+def test_disagreement_lowers_confidence() -> None:
+    vote = PlateVote("vn")
+    vote.add(read("75A12345", 0.9))
+    vote.add(read("75A12845", 0.9))
+    vote.add(read("75A12345", 0.9))
+    result = vote.result()
+    assert result is not None and result.plate == "75A12345"
+    assert 0.5 < result.confidence < 0.9
