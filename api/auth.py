@@ -61,7 +61,8 @@ def create_key(session: Session, name: str, role: Role) -> tuple[ApiKey, str]:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     prefix = _lookup_prefix(token)
     assert prefix is not None
-    row = add_api_key(session, name=name, role=role.value, prefix=prefix, key_hash=hash_token(token))
+    digest = hash_token(token)
+    row = add_api_key(session, name=name, role=role.value, prefix=prefix, key_hash=digest)
     return row, token
 
 

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.auth import Principal, Role, allows, authenticate
+from api.auth import Principal, Role, allows, authenticate, hash_token
+from api.cache import TtlCache
 from api.ratelimit import RateLimiter
 from api.settings import Settings
 from pipeline.evidence import EvidenceStore
 from pipeline.store import Store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
@@ -31,12 +33,12 @@ def get_session(store: Annotated[Store, Depends(get_store)]) -> Iterator[Session
         yield session
 
 
-def get_evidence(request: Request) -> EvidenceStore:
+async def get_evidence(request: Request) -> EvidenceStore:
     evidence: EvidenceStore = request.app.state.evidence
     return evidence
 
 
-def get_declare_limiter(request: Request) -> RateLimiter:
+async def get_declare_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.declare_limiter
     return limiter
 
@@ -53,8 +55,8 @@ _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
 _UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="entrywatch"'}
 
 
-def current_principal(
-    store: StoreDep,
+async def current_principal(
+    request: Request,
     header_key: Annotated[str | None, Depends(_api_key_header)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -65,8 +67,13 @@ def current_principal(
             "API key required: send it as X-API-Key or Authorization: Bearer",
             headers=_UNAUTHORIZED,
         )
-    with store.session() as session:
-        principal = authenticate(session, token)
+    cache: TtlCache[Principal] = request.app.state.principal_cache
+    digest = hash_token(token)
+    principal = cache.get(digest)
+    if principal is None:
+        principal = await anyio.to_thread.run_sync(_authenticate, request.app.state.store, token)
+        if principal is not None:
+            cache.put(digest, principal)
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -76,8 +83,13 @@ def current_principal(
     return principal
 
 
-def require(role: Role) -> Callable[[Principal], Principal]:
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+def _authenticate(store: Store, token: str) -> Principal | None:
+    with store.session() as session:
+        return authenticate(session, token)
+
+
+def require(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not allows(principal.role, role):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
@@ -93,7 +105,7 @@ OperatorDep = Annotated[Principal, Depends(require(Role.OPERATOR))]
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 
-def client_address(request: Request, settings: SettingsDep) -> str:
+async def client_address(request: Request, settings: SettingsDep) -> str:
     """The client's address for rate limiting (X-Forwarded-For only when configured)."""
     if settings.trust_forwarded_for:
         forwarded = request.headers.get("x-forwarded-for", "")

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, status
+from fastapi import Depends, HTTPException, Path, Query, status
 from pydantic import AwareDatetime
 
 MAX_LIMIT = 200
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL and SQLite alike here
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +19,7 @@ class TimeRange:
     until: datetime | None
 
 
-def time_range(
+async def time_range(
     since: Annotated[
         AwareDatetime | None, Query(description="From this time (ISO 8601 with offset).")
     ] = None,
@@ -37,3 +38,4 @@ def time_range(
 TimeRangeDep = Annotated[TimeRange, Depends(time_range)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="Row id.")]

@@ -13,7 +13,7 @@ from pipeline.store.models import Entry, Flag
 
 def flag_select() -> Select[Any]:
     """Flags with the entry fields an operator needs to see (one join, no JSON beyond evidence)."""
-    return select(
+    query: Select[Any] = select(  # type: ignore[assignment]
         Flag.id,
         Flag.event_id,
         Flag.reason,
@@ -31,6 +31,7 @@ def flag_select() -> Select[Any]:
         Entry.confidence,
         Entry.event["evidence"].label("evidence"),
     ).join(Entry, Entry.event_id == Flag.event_id)
+    return query
 
 
 def evidence_of(value: Any) -> EvidencePublic:

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     )
     stream_poll_s: float = Field(default=0.2, gt=0, le=5, description="Live flag poll period.")
     stream_keepalive_s: float = Field(default=15.0, gt=0)
+    list_cache_s: float = Field(
+        default=0.25, ge=0, le=5, description="Identical list reads share one query this long."
+    )
+    auth_cache_s: float = Field(
+        default=2.0, ge=0, le=60, description="A checked key is trusted this long (revocation lag)."
+    )
     max_upload_bytes: int = Field(default=5_000_000, gt=0, description="CSV import size limit.")
     migrate_on_start: bool = Field(default=False, description="Run migrations at start-up.")
 

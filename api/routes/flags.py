@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from api.auth import Principal
+from api.cache import SingleFlight, TtlCache
 from api.deps import OperatorDep, ReaderDep, SessionDep, SettingsDep, StoreDep
 from api.live import FlagCursor, stream_flags
-from api.params import Limit, TimeRangeDep
+from api.params import MAX_ID, Limit, RowId, TimeRangeDep
 from api.queries import flag_from_row, flag_select
 from api.schemas import (
     FlagAcknowledge,
@@ -31,12 +35,13 @@ from pipeline.store.writes import audit
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/flags", tags=["flags"])
 
-_NOT_FOUND = {404: {"description": "No such flag"}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such flag"}}
 
 
 @router.get("", response_model=FlagPage)
-def list_flags(
-    session: SessionDep,
+async def list_flags(
+    request: Request,
+    store: StoreDep,
     _: ReaderDep,
     window: TimeRangeDep,
     limit: Limit = 50,
@@ -44,28 +49,56 @@ def list_flags(
     reason: FlagReason | None = None,
     checkpoint: Annotated[str | None, Query(max_length=128)] = None,
     camera_id: Annotated[str | None, Query(max_length=128)] = None,
-    before_id: Annotated[int | None, Query(ge=1, description="Keyset page: ids below.")] = None,
-) -> FlagPage:
-    """Newest first. Page with ``before_id`` = the previous page's ``next_before_id``."""
+    before_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Keyset page: ids below.")
+    ] = None,
+) -> Response:
+    """Newest first. Page with ``before_id`` = the previous page's ``next_before_id``.
+
+    Identical queries within ``ENTRYWATCH_LIST_CACHE_S`` (250 ms) share one database read."""
+    query = FlagQuery(status_, reason, checkpoint, camera_id, window.since, window.until, before_id)
+    cache: TtlCache[bytes] = request.app.state.flag_list_cache
+    body = cache.get((query, limit))
+    if body is None:
+        flight: SingleFlight[bytes] = request.app.state.flag_list_flight
+        body = await flight.run((query, limit), partial(_flag_page_json, store, query, limit))
+        cache.put((query, limit), body)
+    return Response(body, media_type="application/json")
+
+
+@dataclass(frozen=True, slots=True)
+class FlagQuery:
+    status: str | None
+    reason: str | None
+    checkpoint: str | None
+    camera_id: str | None
+    since: datetime | None
+    until: datetime | None
+    before_id: int | None
+
+
+def _flag_page_json(store: Store, f: FlagQuery, limit: int) -> bytes:
     query = flag_select()
-    if status_ is not None:
-        query = query.where(Flag.status == status_)
-    if reason is not None:
-        query = query.where(Flag.reason == reason)
-    if checkpoint is not None:
-        query = query.where(Entry.checkpoint == checkpoint)
-    if camera_id is not None:
-        query = query.where(Entry.camera_id == camera_id)
-    if window.since is not None:
-        query = query.where(Flag.created_at >= window.since)
-    if window.until is not None:
-        query = query.where(Flag.created_at < window.until)
-    if before_id is not None:
-        query = query.where(Flag.id < before_id)
-    rows = session.execute(query.order_by(Flag.id.desc()).limit(limit + 1)).all()
+    if f.status is not None:
+        query = query.where(Flag.status == f.status)
+    if f.reason is not None:
+        query = query.where(Flag.reason == f.reason)
+    if f.checkpoint is not None:
+        query = query.where(Entry.checkpoint == f.checkpoint)
+    if f.camera_id is not None:
+        query = query.where(Entry.camera_id == f.camera_id)
+    if f.since is not None:
+        query = query.where(Flag.created_at >= f.since)
+    if f.until is not None:
+        query = query.where(Flag.created_at < f.until)
+    if f.before_id is not None:
+        query = query.where(Flag.id < f.before_id)
+    with store.session() as session:
+        rows = session.execute(query.order_by(Flag.id.desc()).limit(limit + 1)).all()
     items = [flag_from_row(r) for r in rows[:limit]]
     more = len(rows) > limit
-    return FlagPage(items=items, next_before_id=items[-1].id if more and items else None)
+    page = FlagPage(items=items, next_before_id=items[-1].id if more and items else None)
+    return page.model_dump_json().encode()
 
 
 @router.get("/stream", response_class=StreamingResponse)
@@ -88,7 +121,7 @@ async def flag_stream(
 
 
 @router.get("/{flag_id}", response_model=FlagDetail, responses=_NOT_FOUND)
-def get_flag(flag_id: int, session: SessionDep, _: ReaderDep) -> FlagDetail:
+def get_flag(flag_id: RowId, session: SessionDep, _: ReaderDep) -> FlagDetail:
     row = session.execute(flag_select().where(Flag.id == flag_id)).first()
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"flag {flag_id} not found")
@@ -96,7 +129,7 @@ def get_flag(flag_id: int, session: SessionDep, _: ReaderDep) -> FlagDetail:
 
 
 @router.get("/{flag_id}/audit", response_model=list[FlagAuditPublic], responses=_NOT_FOUND)
-def get_flag_audit(flag_id: int, session: SessionDep, _: ReaderDep) -> list[FlagAuditPublic]:
+def get_flag_audit(flag_id: RowId, session: SessionDep, _: ReaderDep) -> list[FlagAuditPublic]:
     if session.get(Flag, flag_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"flag {flag_id} not found")
     return _audit(session, flag_id)
@@ -108,9 +141,10 @@ def get_flag_audit(flag_id: int, session: SessionDep, _: ReaderDep) -> list[Flag
     responses={**_NOT_FOUND, 409: {"description": "Flag is not open"}},
 )
 def acknowledge_flag(
-    flag_id: int, body: FlagAcknowledge, store: StoreDep, who: OperatorDep
+    flag_id: RowId, body: FlagAcknowledge, request: Request, store: StoreDep, who: OperatorDep
 ) -> FlagPublic:
     """Open -> acknowledged: someone is looking at it."""
+    request.app.state.flag_list_cache.clear()
     return _change(store, flag_id, who, ("open",), "acknowledged", None, body.note)
 
 
@@ -119,8 +153,11 @@ def acknowledge_flag(
     response_model=FlagPublic,
     responses={**_NOT_FOUND, 409: {"description": "Flag already resolved"}},
 )
-def resolve_flag(flag_id: int, body: FlagResolve, store: StoreDep, who: OperatorDep) -> FlagPublic:
+def resolve_flag(
+    flag_id: RowId, body: FlagResolve, request: Request, store: StoreDep, who: OperatorDep
+) -> FlagPublic:
     """Open or acknowledged -> resolved, with an outcome and a note."""
+    request.app.state.flag_list_cache.clear()
     return _change(
         store, flag_id, who, ("open", "acknowledged"), "resolved", body.outcome.value, body.note
     )

@@ -1,0 +1,39 @@
+"""Camera health, as the workers report it; "stale" when no frame came for a while."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from api.deps import ReaderDep, SessionDep, SettingsDep
+from api.schemas import CameraPublic
+from pipeline.store.models import CameraStatus, utcnow
+
+router = APIRouter(prefix="/api/cameras", tags=["cameras"])
+
+
+@router.get("", response_model=list[CameraPublic])
+def list_cameras(session: SessionDep, settings: SettingsDep, _: ReaderDep) -> list[CameraPublic]:
+    now = utcnow()
+    out = []
+    for row in session.scalars(select(CameraStatus).order_by(CameraStatus.camera_id)):
+        age = (now - row.last_frame_at).total_seconds() if row.last_frame_at else None
+        state = row.status
+        if state == "ok" and (age is None or age > settings.camera_stale_after_s):
+            state = "stale"
+        out.append(
+            CameraPublic(
+                camera_id=row.camera_id,
+                checkpoint=row.checkpoint,
+                last_frame_at=row.last_frame_at,
+                age_s=age,
+                fps=row.fps,
+                frames_dropped=row.frames_dropped,
+                reconnects=row.reconnects,
+                inference_ms=row.inference_ms,
+                status=state,  # type: ignore[arg-type]
+                error=row.error,
+                updated_at=row.updated_at,
+            )
+        )
+    return out

@@ -1,0 +1,245 @@
+"""Declarations: filed by drivers (public, rate-limited), read and deleted by operators,
+imported from CSV by admins."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, HTTPException, Query, Response, UploadFile, status
+from pydantic import AwareDatetime, ValidationError
+from sqlalchemy import select
+
+from api.deps import (
+    AdminDep,
+    ClientDep,
+    DeclareLimiterDep,
+    OperatorDep,
+    SessionDep,
+    SettingsDep,
+    StoreDep,
+)
+from api.params import Limit, Offset, RowId
+from api.schemas import (
+    DeclarationCreate,
+    DeclarationFiled,
+    DeclarationPage,
+    DeclarationPublic,
+    ImportReportPublic,
+    RowErrorPublic,
+)
+from api.settings import Settings
+from pipeline.matching.local import InProcessMatcher
+from pipeline.matching.plates import normalise_plate
+from pipeline.store import DeclarationIn, DeclarationsFileError, import_declarations
+from pipeline.store.models import Declaration, utcnow
+from pipeline.store.writes import add_declarations, to_record
+from plate_reader.formats import get_profile
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/declarations", tags=["declarations"])
+
+_EXAMPLES = {"vn": "75A-123.45, 75A-1234 or 75-B1 234.56"}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DeclarationFiled,
+    responses={429: {"description": "Too many declarations from this client; see Retry-After"}},
+)
+def file_declaration(
+    body: DeclarationCreate,
+    store: StoreDep,
+    settings: SettingsDep,
+    limiter: DeclareLimiterDep,
+    client: ClientDep,
+) -> DeclarationFiled:
+    """File a declaration (no API key). The plate must fit the region's format and the window
+    must be sane: not ending before it starts, not too long, not too far ahead or behind."""
+    wait = limiter.hit(client)
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many declarations from this address; try again in {wait:.0f} s",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+    now = utcnow()
+    plate, display = _check_plate(body.plate, settings.region)
+    _check_window(body.valid_from, body.valid_until, now, settings)
+    try:
+        declaration = DeclarationIn(
+            plate=plate,
+            plate_display=display,
+            vehicle_class=body.vehicle_class,
+            driver_name=body.driver_name,
+            driver_phone=body.driver_phone,
+            origin=body.origin,
+            destination=body.destination,
+            purpose=body.purpose,
+            checkpoints=frozenset(body.checkpoints) if body.checkpoints else None,
+            valid_from=body.valid_from,
+            valid_until=body.valid_until,
+            filed_at=now,
+            filed_via="web",
+        )
+    except ValidationError as exc:
+        messages = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(messages)) from None
+    with store.transaction() as session:
+        [declaration_id] = add_declarations(session, [declaration])
+        record = to_record(session.get_one(Declaration, declaration_id))
+    resolved = InProcessMatcher(store).resolve_late_declarations(record)
+    log.info("declaration #%d filed via web (%d flags resolved)", declaration_id, len(resolved))
+    return DeclarationFiled(
+        id=declaration_id,
+        plate=plate,
+        plate_display=display,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        resolved_flags=len(resolved),
+    )
+
+
+@router.get("", response_model=DeclarationPage)
+def list_declarations(
+    session: SessionDep,
+    _: OperatorDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    plate: Annotated[
+        str | None, Query(max_length=20, description="Plate or its beginning, any punctuation.")
+    ] = None,
+    valid_at: Annotated[
+        AwareDatetime | None, Query(description="Only declarations valid at this time.")
+    ] = None,
+    filed_via: Annotated[str | None, Query(max_length=16)] = None,
+) -> DeclarationPage:
+    """Newest first; search by plate prefix, validity time and channel."""
+    query = select(Declaration)
+    if plate is not None:
+        wanted = normalise_plate(plate)
+        if not wanted:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"plate {plate!r} has no letters or digits to search for",
+            )
+        query = query.where(Declaration.plate_normalised.startswith(wanted, autoescape=True))
+    if valid_at is not None:
+        query = query.where(Declaration.valid_from <= valid_at, Declaration.valid_until > valid_at)
+    if filed_via is not None:
+        query = query.where(Declaration.filed_via == filed_via)
+    query = query.order_by(Declaration.id.desc()).offset(offset).limit(limit + 1)
+    rows = list(session.scalars(query))
+    return DeclarationPage(
+        items=[DeclarationPublic.model_validate(r) for r in rows[:limit]],
+        has_more=len(rows) > limit,
+    )
+
+
+@router.get("/{declaration_id}", response_model=DeclarationPublic)
+def get_declaration(declaration_id: RowId, session: SessionDep, _: OperatorDep) -> Declaration:
+    row = session.get(Declaration, declaration_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"declaration {declaration_id} not found")
+    return row
+
+
+@router.delete("/{declaration_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_declaration(declaration_id: RowId, store: StoreDep, who: OperatorDep) -> Response:
+    with store.transaction() as session:
+        row = session.get(Declaration, declaration_id)
+        if row is None:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"declaration {declaration_id} not found"
+            )
+        session.delete(row)
+    log.info("declaration #%d deleted by %s", declaration_id, who.name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/import",
+    response_model=ImportReportPublic,
+    responses={413: {"description": "File too large"}, 422: {"description": "Not this CSV"}},
+)
+def import_csv(
+    file: UploadFile,
+    store: StoreDep,
+    settings: SettingsDep,
+    who: AdminDep,
+    assume_tz: Annotated[
+        str | None,
+        Query(max_length=64, description="Zone for times without offset: Asia/Ho_Chi_Minh."),
+    ] = None,
+) -> ImportReportPublic:
+    """Import a declarations CSV (columns as for ``entrywatch`` CSV import). Good rows are stored
+    in one transaction; bad rows come back with their line and reason."""
+    zone = _zone(assume_tz)
+    name = Path(file.filename or "upload.csv").name
+    data = file.file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"{name}: larger than {settings.max_upload_bytes} bytes; split the file",
+        )
+    with tempfile.TemporaryDirectory(prefix="entrywatch-import-") as tmp:
+        path = Path(tmp) / "upload.csv"
+        path.write_bytes(data)
+        try:
+            report = import_declarations(store, path, assume_tz=zone)
+        except DeclarationsFileError as exc:
+            detail = str(exc).replace(str(path), name)
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from None
+    log.info("%s imported by %s: %d rows", name, who.name, report.imported)
+    return ImportReportPublic(
+        imported=report.imported,
+        declaration_ids=list(report.declaration_ids),
+        errors=[RowErrorPublic(line=e.line, reason=e.reason) for e in report.errors],
+    )
+
+
+def _check_plate(raw: str, region: str) -> tuple[str, str]:
+    profile = get_profile(region)
+    plate = profile.normalise(raw)
+    if not profile.is_valid(plate):
+        example = _EXAMPLES.get(region, "")
+        hint = f"; expected e.g. {example}" if example else ""
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"plate {raw!r} is not a valid {region} plate{hint}",
+        )
+    return plate, profile.display(plate)
+
+
+def _check_window(start: datetime, end: datetime, now: datetime, settings: Settings) -> None:
+    problems = []
+    if end <= start:
+        problems.append("valid_until must be after valid_from")
+    if end - start > timedelta(days=settings.max_validity_days):
+        problems.append(f"the window may be at most {settings.max_validity_days:g} days")
+    if start > now + timedelta(days=settings.max_start_ahead_days):
+        problems.append(f"valid_from may be at most {settings.max_start_ahead_days:g} days ahead")
+    if start < now - timedelta(hours=settings.max_start_behind_hours):
+        problems.append(
+            f"valid_from may be at most {settings.max_start_behind_hours:g} hours in the past"
+        )
+    if end <= now:
+        problems.append("valid_until is already past")
+    if problems:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(problems))
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown time zone {name!r}"
+        ) from None

@@ -1,0 +1,125 @@
+"""``entrywatch serve`` and ``entrywatch keys create|revoke|list``.
+
+A new key's token is printed once, on stdout, and never logged; only its hash is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+log = logging.getLogger(__name__)
+
+keys_app = typer.Typer(help="API keys: create, revoke, list.", no_args_is_help=True)
+
+DbUrl = Annotated[
+    str,
+    typer.Option(
+        "--db-url", envvar="ENTRYWATCH_DB_URL", help="Store URL (sqlite:///... or postgresql+...)."
+    ),
+]
+DEFAULT_DB = "sqlite:///entrywatch.db"
+
+
+def serve(
+    db_url: DbUrl = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    evidence_root: Annotated[
+        Path, typer.Option(envvar="ENTRYWATCH_EVIDENCE_ROOT", help="Evidence images root.")
+    ] = Path("out/evidence"),
+    migrate_store: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Migrate the store first.")
+    ] = True,
+    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+) -> None:
+    """Serve the REST API, the live flag stream and the dashboard (``/``; drivers: ``/declare``).
+
+    Other settings come from ENTRYWATCH_* variables (see docs/API.md).
+    """
+    import uvicorn
+
+    from api.main import create_app
+    from api.settings import Settings
+    from pipeline.store import migrate
+
+    settings = Settings(db_url=db_url, evidence_root=evidence_root)
+    if migrate_store:
+        migrate(db_url)
+    if workers > 1:
+        log.warning("--workers > 1: the declaration rate limit is kept per process")
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_graceful_shutdown=2,
+        log_config=None,
+        access_log=False,
+    )
+    uvicorn.Server(config).run()
+
+
+@keys_app.command("create")
+def create(
+    role: Annotated[str, typer.Option(help="admin, operator or integrator.")],
+    name: Annotated[str, typer.Option(help="Who holds the key; audit rows name them.")],
+    db_url: DbUrl = DEFAULT_DB,
+) -> None:
+    """Create a key and print its token once (stdout); store only its hash."""
+    from api.auth import Role, create_key
+    from pipeline.store import open_store
+
+    try:
+        wanted = Role(role)
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise typer.BadParameter(f"role must be one of {roles}") from None
+    if not name.strip() or len(name) > 128:
+        raise typer.BadParameter("name must be 1-128 characters")
+    with open_store(db_url) as store, store.transaction() as session:
+        row, token = create_key(session, name.strip(), wanted)
+        key_id = row.id
+    log.info("created %s key #%d for %s", wanted.value, key_id, name)
+    sys.stdout.write(token + "\n")
+
+
+@keys_app.command("revoke")
+def revoke(
+    key_id: Annotated[int, typer.Argument(help="Key id (from `keys list`).")],
+    db_url: DbUrl = DEFAULT_DB,
+) -> None:
+    """Revoke a key: requests with it are refused from now on."""
+    from pipeline.store import open_store
+    from pipeline.store.writes import revoke_api_key
+
+    with open_store(db_url) as store, store.transaction() as session:
+        done = revoke_api_key(session, key_id)
+    if not done:
+        log.error("no active key #%d", key_id)
+        raise typer.Exit(1)
+    log.info("revoked key #%d", key_id)
+
+
+@keys_app.command("list")
+def list_keys(db_url: DbUrl = DEFAULT_DB) -> None:
+    """One JSON line per key: id, name, role, created, revoked (never the token or hash)."""
+    from pipeline.store import open_store
+    from pipeline.store.models import ApiKey
+
+    with open_store(db_url) as store, store.session() as session:
+        for key in session.scalars(select(ApiKey).order_by(ApiKey.id)):
+            line = {
+                "id": key.id,
+                "name": key.name,
+                "role": key.role,
+                "created_at": key.created_at.isoformat(),
+                "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+            }
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
