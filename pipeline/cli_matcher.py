@@ -111,9 +111,13 @@ def import_(
         except DeclarationsFileError as exc:
             err.print(f"[red]error[/red] {exc}")
             raise typer.Exit(2) from None
+        # The report is data (stdout, one line per rejected row, never wrapped); the summary is
+        # for people (stderr).
         for row in report.errors:
-            err.print(f"{file}:{row.line}: [yellow]rejected[/yellow] {row.reason}")
-        err.print(f"{file}: {report.imported} imported, {len(report.errors)} rejected")
+            typer.echo(f"{file}:{row.line}: rejected: {row.reason}")
+        err.print(
+            f"{file}: {report.imported} imported, {len(report.errors)} rejected", soft_wrap=True
+        )
         the_bus = stack.enter_context(open_bus(bus)) if bus else None
         resolved = resolve_late(
             store,
@@ -124,6 +128,7 @@ def import_(
         )
         if resolved.flag_ids:
             published = " and published" if the_bus else ""
-            err.print(f"resolved{published} {len(resolved.flag_ids)} open flags: "
-                      f"{', '.join(map(str, resolved.flag_ids))}")  # fmt: skip
+            ids = ", ".join(map(str, resolved.flag_ids))
+            err.print(f"resolved{published} {len(resolved.flag_ids)} open flags: {ids}",
+                      soft_wrap=True)  # fmt: skip
     raise typer.Exit(1 if report.errors else 0)

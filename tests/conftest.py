@@ -6,4 +6,4 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "0")
 os.environ.setdefault("YOLO_VERBOSE", "False")
 
-pytest_plugins = ["tests.conftest_kafka"]
+pytest_plugins = ["tests.conftest_kafka", "tests.conftest_db"]

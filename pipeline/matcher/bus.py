@@ -25,6 +25,8 @@ def open_matcher_bus(url: str, batch: int) -> Bus:
             "fetch_max_wait_ms": 100,
             "max_partition_fetch_bytes": 8 << 20,
             "fetch_max_bytes": 64 << 20,
+            # A crashed matcher's partitions move to the others after 10 s, not the 45 s default.
+            "session_timeout_ms": 10_000,
         },
         # Flags go out in one flush per batch; a tiny linger lets them share produce requests.
         producer_config={"linger_ms": 2, "batch_size": 256 << 10},

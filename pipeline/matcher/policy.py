@@ -6,6 +6,8 @@
 - Transient failures (the database or the broker away, a flush that timed out) retry the same
   batch with backoff; nothing is committed meanwhile, and the store writes are idempotent by
   ``event_id``, so a retry after a partial success changes nothing.
+- A flush that fails at a checkpoint (records undelivered past the producer's delivery timeout)
+  stops the matcher: several batches may be concerned, and a restart republishes their flags.
 - A failed offset commit (the group rebalanced) is logged and ignored: the records come back to
   whichever member owns them now, and are found already decided.
 - Anything else is a bug: it propagates and stops the process without committing, so the batch is

@@ -5,12 +5,13 @@ Per batch, in this order (the order is the delivery guarantee):
 1. poll up to ``batch`` records; decode each (bad ones are dead-lettered, see ``decode``);
 2. decide the valid ones with ``InProcessMatcher`` and store entry, decision and flag in one
    transaction, idempotent by ``event_id``;
-3. publish the flag events (and the dead letters), then flush the producer;
-4. only then commit the consumer's offsets.
+3. publish the flag events (and the dead letters);
+4. at a checkpoint (every ``commit_interval_s``, and on stop): flush the producer, and only
+   then commit the consumer's offsets.
 
-A crash anywhere before 4 redelivers the batch; step 2 then finds the entries already decided and
-step 3 republishes their flags from the store, so every entry is decided exactly once and every
-flag is published at least once.
+A crash anywhere before 4 redelivers the batch (and any others since the last checkpoint);
+step 2 then finds the entries already decided and step 3 republishes their flags from the store,
+so every entry is decided exactly once and every flag is published at least once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pipeline.bus import Bus, Consumer, Message, Topics, dead_letter
 from pipeline.events import EntryEvent, FlagEvent
 from pipeline.matcher import flag_events
 from pipeline.matcher.decode import Rejected, decode_entry
+from pipeline.matcher.lookup import DriverDeclarationLookup
 from pipeline.matcher.meter import Meter
 from pipeline.matcher.policy import Action, classify, retry_delay
 from pipeline.matching.local import DEFAULT_GRACE, InProcessMatcher
@@ -44,6 +46,9 @@ class MatcherOptions:
     # How long an idle poll waits; bounds how quickly a stop request is noticed.
     poll_timeout_ms: int = 500
     flush_timeout_s: float = 60.0
+    # Flush and commit at most this often. Flags go out as soon as they are published (the
+    # producer's linger); batches in between are committed by the next checkpoint.
+    commit_interval_s: float = 0.2
     log_every_s: float = 10.0
 
 
@@ -56,6 +61,8 @@ class BatchStats:
     dead_letters: int = 0
     seconds: float = 0.0
     flag_ids: list[int] = field(default_factory=list)
+    # Seconds per step (poll, decode, decide, publish, checkpoint): where a batch's time goes.
+    steps: dict[str, float] = field(default_factory=dict)
 
 
 class MatcherService:
@@ -72,9 +79,14 @@ class MatcherService:
         self.store = store
         self.topics = topics or Topics()
         self.options = options or MatcherOptions()
-        self.matcher = matcher or InProcessMatcher(store, grace=self.options.grace)
+        self.matcher = matcher or InProcessMatcher(
+            store, DriverDeclarationLookup(store), grace=self.options.grace
+        )
         self.meter = Meter(self.options.log_every_s)
         self._consumer: Consumer | None = None
+        # True when every polled record is processed and only the checkpoint is missing.
+        self._settled = False
+        self._last_checkpoint = time.monotonic()
 
     @property
     def consumer(self) -> Consumer:
@@ -102,19 +114,27 @@ class MatcherService:
     def run_once(
         self, max_records: int | None = None, *, stop: threading.Event | None = None
     ) -> BatchStats:
-        """Poll, decide, store, publish, flush and commit one batch of up to about
-        ``max_records`` records (``options.batch`` by default). Returns what it did."""
+        """Poll, decide, store and publish one batch of up to about ``max_records`` records
+        (``options.batch`` by default); flush and commit when a checkpoint is due. Returns what
+        it did."""
         limit = max_records or self.options.batch
+        polled = time.perf_counter()
         messages = self._poll(limit)
         if not messages:
+            self._checkpoint_if_due()
             self.meter.tick()
             return BatchStats()
+        self._settled = False  # polled records not yet processed: commit nothing until they are
         started = time.perf_counter()
         stats = self._process_with_retries(messages, stop)
         if stats is None:  # stopping while the store or broker was away: nothing committed
             return BatchStats(records=len(messages))
-        self._commit()
+        self._settled = True
+        checkpoint = time.perf_counter()
+        self._checkpoint_if_due()
         stats.seconds = time.perf_counter() - started
+        stats.steps["poll"] = started - polled
+        stats.steps["checkpoint"] = stats.seconds - (checkpoint - started)
         self.meter.add(
             records=stats.records,
             decided=stats.decided,
@@ -127,9 +147,34 @@ class MatcherService:
         return stats
 
     def close(self) -> None:
+        """Commit what is fully processed (never a batch that failed), then leave the group."""
         if self._consumer is not None:
-            self._consumer.close()
-            self._consumer = None
+            try:
+                self._checkpoint()
+            finally:
+                self._consumer.close()
+                self._consumer = None
+
+    # -- checkpoints: flush, then commit --
+
+    def _checkpoint_if_due(self) -> None:
+        if time.monotonic() - self._last_checkpoint >= self.options.commit_interval_s:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Flush the flags and dead letters of every processed batch, then commit their offsets.
+
+        Batches between checkpoints are not committed one by one: their offsets are covered by
+        this commit (a commit covers everything polled), and a crash before it only means more
+        records come back, already decided. A flush that fails stops the matcher (policy).
+        """
+        if not self._settled or self._consumer is None:
+            return
+        # Cleared first: after a failed flush, close() must not commit what was not delivered.
+        self._settled = False
+        self.bus.flush(self.options.flush_timeout_s)
+        self._commit()
+        self._last_checkpoint = time.monotonic()
 
     # -- the steps --
 
@@ -170,6 +215,7 @@ class MatcherService:
 
     def _process(self, messages: list[Message]) -> BatchStats:
         stats = BatchStats(records=len(messages))
+        step = _Steps(stats.steps)
         events: list[EntryEvent] = []
         for message in messages:
             decoded = decode_entry(message)
@@ -185,8 +231,10 @@ class MatcherService:
                 stats.dead_letters += 1
             else:
                 events.append(decoded)
+        step("decode")
 
         decided = self.matcher.decide_and_record(events) if events else []
+        step("decide")
         to_publish: list[FlagEvent] = []
         replayed_flags: list[int] = []
         for d in decided:
@@ -204,7 +252,7 @@ class MatcherService:
             to_publish += flag_events.load(self.store, replayed_flags)
         stats.flags = flag_events.publish(self.bus, self.topics, to_publish)
         stats.flag_ids = [f.flag_id for f in to_publish]
-        self.bus.flush(self.options.flush_timeout_s)
+        step("publish")
         return stats
 
     def _commit(self) -> None:
@@ -214,3 +262,16 @@ class MatcherService:
             if classify(exc) is not Action.IGNORE:
                 raise
             log.warning("matcher: offsets not committed (%s); the batch will be redelivered", exc)
+
+
+class _Steps:
+    """Records the time since the previous call under a step's name."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self._into = into
+        self._last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self._into[name] = now - self._last
+        self._last = now

@@ -22,21 +22,13 @@ from api.main import create_app
 from api.settings import Settings
 from pipeline.events import EntryEvent
 from pipeline.matching.local import InProcessMatcher
-from pipeline.store import Store, migrate, open_store
+from pipeline.store import Store
 from pipeline.store.models import Flag
 from tests.matching.factories import make_event
-from tests.store.conftest import db_url, pg_server  # noqa: F401  (fixtures: SQLite + PostgreSQL)
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:  # noqa: F811
-    migrate(db_url)
-    with open_store(db_url) as s:
-        yield s
-
-
-@pytest.fixture
-def settings(tmp_path: Path, db_url: str) -> Settings:  # noqa: F811
+def settings(tmp_path: Path, db_url: str) -> Settings:
     return Settings(
         db_url=db_url,
         evidence_root=tmp_path / "evidence",

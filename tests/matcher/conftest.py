@@ -1,7 +1,6 @@
 """Matcher fixtures: a real broker (session), and every store test on SQLite and PostgreSQL.
 
-``db_url`` and ``pg_server`` are the store tests' fixtures, reused so both suites parametrise the
-same way.
+``db_url``, ``store`` and ``pg_server`` come from tests/conftest_db.py, shared by every suite.
 """
 
 from __future__ import annotations
@@ -18,20 +17,12 @@ import pytest
 from pipeline.bus import Bus, Consumer, Message, Topics
 from pipeline.matcher import MatcherOptions, MatcherService
 from pipeline.matcher.bus import open_matcher_bus
-from pipeline.store import Store, migrate, open_store
-from tests.store.conftest import db_url, pg_server  # noqa: F401  (fixtures)
+from pipeline.store import Store
 from tooling.kafka_broker import KafkaBroker
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAG_SCHEMA = json.loads((ROOT / "docs" / "schemas" / "flag_event.v1.json").read_text())
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:  # noqa: F811
-    migrate(db_url)
-    with open_store(db_url) as s:
-        yield s
 
 
 @pytest.fixture

@@ -79,6 +79,9 @@ def test_replayed_clip_is_decided_and_flagged(
     assert undeclared.evidence == clip.evidence
     assert undeclared.crossed_at == clip.crossed_at
     assert undeclared.priority == 3
+    with store.session() as session:
+        stored = session.scalar(select(Entry.event).where(Entry.event_id == clip.event_id))
+    assert EntryEvent.model_validate(stored) == clip  # the whole event, as JSON, not a string
 
     # Committed: the group gets nothing more, and a replay of the same entries decides nothing
     # again (it republishes the flags, at least once, in their current state).
