@@ -153,7 +153,9 @@ class CameraProcessor:
         for row, tid in enumerate(tracked.ids.tolist()):
             state = self.tracks.get(tid)
             if state is None:
-                state = TrackState(tid, PlateVote(profile=self.camera.region), frame.index, frame.index)
+                state = TrackState(
+                    tid, PlateVote(profile=self.camera.region), frame.index, frame.index
+                )
                 self.tracks[tid] = state
             state.last_frame = frame.index
             state.observe_class(int(tracked.class_id[row]), float(tracked.confidence[row]))

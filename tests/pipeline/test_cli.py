@@ -45,9 +45,22 @@ def test_replay_reports_a_bad_file_and_still_replays_the_good_one(tmp_path: Path
     result = runner.invoke(
         app,
         [
-            "replay", str(broken), str(NOON), "--line", "0,440,1280,425", "--inbound", "right",
-            "--checkpoint", "QL1A-HAI-VAN", "--output", str(out), "--no-progress",
-            "--evidence-dir", str(tmp_path / "ev"), "--annotate", str(tmp_path / "ann"),
+            "replay",
+            str(broken),
+            str(NOON),
+            "--line",
+            "0,440,1280,425",
+            "--inbound",
+            "right",
+            "--checkpoint",
+            "QL1A-HAI-VAN",
+            "--output",
+            str(out),
+            "--no-progress",
+            "--evidence-dir",
+            str(tmp_path / "ev"),
+            "--annotate",
+            str(tmp_path / "ann"),
         ],
     )
     assert result.exit_code == 1
