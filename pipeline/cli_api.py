@@ -21,7 +21,10 @@ keys_app = typer.Typer(help="API keys: create, revoke, list.", no_args_is_help=T
 DbUrl = Annotated[
     str,
     typer.Option(
-        "--db-url", envvar="ENTRYWATCH_DB_URL", help="Store URL (sqlite:///... or postgresql+...)."
+        "--db",
+        "--db-url",
+        envvar="ENTRYWATCH_DB_URL",
+        help="Store URL (sqlite:///... or postgresql+psycopg://...).",
     ),
 ]
 DEFAULT_DB = "sqlite:///entrywatch.db"

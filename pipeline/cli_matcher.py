@@ -27,7 +27,13 @@ declarations_app = typer.Typer(
 )
 
 DbOption = Annotated[
-    str, typer.Option("--db", help="Store URL (sqlite:///... or postgresql+psycopg://...).")
+    str,
+    typer.Option(
+        "--db",
+        "--db-url",
+        envvar="ENTRYWATCH_DB_URL",
+        help="Store URL (sqlite:///... or postgresql+psycopg://...).",
+    ),
 ]
 GraceOption = Annotated[
     int, typer.Option("--grace-minutes", min=0, help="Grace period around declaration windows.")
