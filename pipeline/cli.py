@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from pipeline import cli_matcher, cli_replay
+from pipeline import cli_api, cli_matcher, cli_replay, cli_run
 
 app = typer.Typer(
     help="EntryWatch: traffic cameras to vehicle entry events and undeclared-entry flags.",
@@ -43,6 +43,9 @@ def main(
 
 app.command("replay")(cli_replay.replay)
 app.command("demo")(cli_replay.demo)
+app.command("run")(cli_run.run)
+app.command("serve")(cli_api.serve)
+app.add_typer(cli_api.keys_app, name="keys")
 app.command("matcher")(cli_matcher.matcher)
 app.add_typer(cli_matcher.declarations_app, name="declarations")
 

@@ -42,6 +42,42 @@ class LineConfig(BaseModel):
         return end
 
 
+class StreamOptions(BaseModel):
+    """How a live worker reads one camera (``entrywatch run``); ignored by ``replay``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_queue: Annotated[int, Field(ge=1, le=100)] = Field(
+        default=4,
+        description="Frames waiting for inference; when full the oldest is dropped (and counted), "
+        "so the worker is never more than this many frames late.",
+    )
+    transport: Literal["tcp", "udp"] = Field(
+        default="tcp", description="RTSP transport; tcp notices a dead server at once."
+    )
+    open_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    read_timeout_s: Annotated[float, Field(gt=0, le=120)] = Field(
+        default=5.0, description="A stream silent this long is treated as dropped."
+    )
+    reconnect_min_s: Annotated[float, Field(gt=0, le=600)] = Field(
+        default=1.0, description="First reconnect delay; doubles per failure (with jitter)."
+    )
+    reconnect_max_s: Annotated[float, Field(gt=0, le=3600)] = Field(
+        default=30.0, description="Cap of the reconnect delay."
+    )
+    stale_after_s: Annotated[float, Field(gt=0, le=3600)] = Field(
+        default=10.0, description="No frame for this long: the camera is reported stale."
+    )
+
+    @field_validator("reconnect_max_s")
+    @classmethod
+    def _max_not_below_min(cls, value: float, info: object) -> float:
+        low = getattr(info, "data", {}).get("reconnect_min_s")
+        if low is not None and value < low:
+            raise ValueError(f"must be at least reconnect_min_s ({low})")
+        return value
+
+
 class CameraConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -71,6 +107,9 @@ class CameraConfig(BaseModel):
         "their approach; a false track costs little since it must also cross the line.",
     )
     enabled: bool = True
+    stream: StreamOptions = Field(
+        default_factory=StreamOptions, description="Live-stream reading (queue, reconnects)."
+    )
     start_time: datetime | None = Field(
         default=None,
         description="Wall-clock time of a recording's first frame (files only); "

@@ -129,9 +129,7 @@ class PlateReader:
     def _rank(self, read: PlateRead) -> float:
         return self.profile.score(read.text) * read.confidence
 
-    def _read_boxes(
-        self, image: np.ndarray, imgsz: int | None, max_plates: int
-    ) -> list[PlateRead]:
+    def _read_boxes(self, image: np.ndarray, imgsz: int | None, max_plates: int) -> list[PlateRead]:
         detections = self.detector.detect(image, imgsz=imgsz)
         order = np.argsort(-detections.confidence)[:max_plates]
         reads: list[PlateRead] = []

@@ -1,0 +1,161 @@
+"""Models shared by every camera of a worker process: a small pool of model slots.
+
+A model is not safe to call from two threads at once (ultralytics predictors keep per-call
+state), so each slot (vehicle detector + plate readers) serves one call at a time and cameras
+borrow any free slot per call. Default: 2 slots (one per core) of 1 math thread each. Measured
+on the 2-core machine (docs/DEPLOYMENT.md): under CPU contention a 1-thread ONNX session runs the
+detector in 175 ms against 305-400 ms for the default 2 threads, because pool threads that spin
+or wait on a busy core stall every call; two 1-thread slots keep both cores busy without that.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from detectors.detections import Detections
+    from detectors.vehicle import VehicleDetector
+    from plate_reader.reader import PlateRead, PlateReader
+
+log = logging.getLogger(__name__)
+
+
+def limit_threads(threads: int | None) -> None:
+    """Cap the math thread pools (torch, OpenMP/BLAS) before the models load; None keeps all."""
+    if not threads:
+        return
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+    except ImportError:  # pragma: no cover - torch comes with ultralytics
+        pass
+
+
+def _cap_onnx_session(detector: Any, threads: int) -> None:
+    """Rebuild the detector's ONNX Runtime session with ``threads`` intra-op threads.
+
+    ultralytics opens it with default options (one thread per core), which oversubscribes the
+    CPU when several worker processes share a machine.
+    """
+    import onnxruntime as ort
+
+    backend = getattr(getattr(detector.model, "predictor", None), "model", None)
+    backend = getattr(backend, "backend", backend)
+    if backend is None or getattr(backend, "session", None) is None:
+        log.debug("no ONNX session found to cap; left as is")
+        return
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # Spinning pool threads steal the CPU from the other cameras (and other processes).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    backend.session = ort.InferenceSession(
+        detector.weights_path, options, providers=["CPUExecutionProvider"]
+    )
+
+
+class _Slot:
+    """One set of models; used by one thread at a time."""
+
+    def __init__(self, make_reader: Callable[[str], PlateReader]) -> None:
+        from detectors.vehicle import VehicleDetector
+
+        self.detector = VehicleDetector()
+        self._make_reader = make_reader
+        self.readers: dict[str, PlateReader] = {}
+
+    def reader(self, region: str) -> PlateReader:
+        if region not in self.readers:
+            self.readers[region] = self._make_reader(region)
+        return self.readers[region]
+
+
+class _Pool:
+    """Model slots lent out per call: a camera's thread waits only while all slots are busy."""
+
+    def __init__(self, slots: list[_Slot]) -> None:
+        self._free: queue.SimpleQueue[_Slot] = queue.SimpleQueue()
+        for slot in slots:
+            self._free.put(slot)
+
+    @contextmanager
+    def slot(self) -> Iterator[_Slot]:
+        slot = self._free.get()
+        try:
+            yield slot
+        finally:
+            self._free.put(slot)
+
+
+class PooledDetector:
+    """Looks like ``VehicleDetector`` to the processor; each call runs on a free slot."""
+
+    def __init__(self, pool: _Pool, first: _Slot) -> None:
+        self._pool = pool
+        self._first = first
+        self.weights_path = first.detector.weights_path
+
+    def detect(
+        self, image: np.ndarray, confidence: float | None = None, imgsz: int | None = None
+    ) -> Detections:
+        with self._pool.slot() as slot:
+            return slot.detector.detect(image, confidence=confidence, imgsz=imgsz)
+
+    def class_name(self, class_id: int) -> str:
+        return self._first.detector.class_name(class_id)
+
+
+class PooledReader:
+    """Looks like ``PlateReader`` to the processor; each call runs on a free slot."""
+
+    def __init__(self, pool: _Pool, region: str) -> None:
+        self._pool = pool
+        self._region = region
+        self.weights_name = "best.pt"
+
+    def read(self, image: np.ndarray, **kwargs: Any) -> list[PlateRead]:
+        with self._pool.slot() as slot:
+            return slot.reader(self._region).read(image, **kwargs)
+
+
+class SharedModels:
+    """Model slots shared by every camera of the process (see the module docstring)."""
+
+    def __init__(self, ocr: str = "rapidocr", threads: int | None = 1, slots: int = 2) -> None:
+        from plate_reader.ocr import make_ocr
+        from plate_reader.reader import PlateReader
+
+        limit_threads(threads)
+        self.ocr_name = ocr
+        self._threads = threads
+        self._slots = [
+            _Slot(lambda region: PlateReader(ocr=make_ocr(ocr), profile=region))
+            for _ in range(max(1, slots))
+        ]
+        self._pool = _Pool(self._slots)
+
+    def warm_up(self, regions: set[str]) -> None:
+        """Load everything now, so the first camera frames are not spent loading models."""
+        blank = np.zeros((720, 1280, 3), dtype=np.uint8)
+        for slot in self._slots:
+            slot.detector.detect(blank)
+            if self._threads:
+                _cap_onnx_session(slot.detector, self._threads)
+            for region in regions:
+                slot.reader(region).read(blank[:200, :300], max_plates=1)
+
+    def for_camera(self, region: str) -> tuple[VehicleDetector, PlateReader]:
+        return (
+            cast("VehicleDetector", PooledDetector(self._pool, self._slots[0])),
+            cast("PlateReader", PooledReader(self._pool, region)),
+        )
