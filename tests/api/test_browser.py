@@ -19,7 +19,7 @@ from api.settings import Settings
 from pipeline.events import EntryEvent, Evidence
 from pipeline.evidence import EvidenceStore
 from pipeline.store import Store, migrate, open_store
-from pipeline.store.models import Declaration
+from pipeline.store.models import Declaration, Flag
 from tests.api.browser import ARGS, ChromiumUnavailable, ensure_chromium
 from tests.api.conftest import Keys, LiveServer, flag_events, make_keys
 from tests.matching.factories import make_event
@@ -130,3 +130,51 @@ def test_driver_files_a_declaration(chromium: Any, site: Any) -> None:
     assert row.plate_normalised == "75B24680" and row.driver_name == "Trần Thị B"
     assert row.filed_via == "web"
     assert timedelta(days=1) < row.valid_until - row.valid_from <= timedelta(days=2, minutes=1)
+
+
+@pytest.mark.slow
+def test_flags_from_a_replayed_sample_clip_reach_the_open_dashboard(
+    chromium: Any, site: Any
+) -> None:
+    """The whole chain: a sample clip replayed through the real models, matched against the
+    sample declarations, and its flags drawn live with their evidence photos."""
+    from detectors.vehicle import VehicleDetector
+    from pipeline.config import load_cameras
+    from pipeline.matching.local import InProcessMatcher
+    from pipeline.replay import Replayer
+    from pipeline.store.csv_import import import_declarations
+    from plate_reader.reader import PlateReader
+
+    root = Path(__file__).resolve().parents[2]
+    server, store, keys, evidence = site
+    import_declarations(store, root / "sample_videos" / "declarations.csv")
+    page = chromium.new_page()
+    page.goto(server.url + "/")
+    page.fill("#key-input", keys.operator)
+    page.click("#key-form button[type=submit]")
+    page.wait_for_selector("#live.on", timeout=10_000)
+
+    [camera] = [
+        c
+        for c in load_cameras(root / "configs" / "sample_cameras.yaml").cameras
+        if c.source.endswith("entry_evening.mp4")
+    ]
+    events: list[EntryEvent] = []
+    Replayer(VehicleDetector(), PlateReader(profile="vn")).run(
+        camera, on_event=events.append, evidence=evidence
+    )
+    decided = InProcessMatcher(store).decide_batch(events)
+    flagged = {e.plate.normalised for e, d in decided if d.flagged}
+    # Evening clip: 30K55102 undeclared, 74C138259 expired, 51G88123 for another checkpoint.
+    assert flagged == {"30K55102", "74C138259", "51G88123"}
+    flagged_events = {e.event_id: e for e, d in decided if d.flagged}
+    with store.session() as session:
+        flags = session.execute(
+            select(Flag.id, Flag.event_id).where(Flag.event_id.in_(flagged_events))
+        ).all()
+    assert len(flags) == 3
+    for flag_id, event_id in flags:
+        card = page.locator(f'[data-flag-id="{flag_id}"]')
+        card.wait_for(timeout=5_000)  # pushed over the live stream, no reload
+        assert flagged_events[event_id].plate.display in card.inner_text()
+        card.locator("img").wait_for(timeout=5_000)  # the real vehicle snapshot
