@@ -8,10 +8,9 @@ optional fields may join v1; anything else is a v2 on a new topic.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 # A fixed namespace makes event ids reproducible across machines and replays.
@@ -84,7 +83,7 @@ class EntryEvent(_Model):
     camera_id: str
     checkpoint: str
     direction: Direction
-    crossed_at: datetime = Field(description="When the vehicle crossed, with time zone.")
+    crossed_at: AwareDatetime = Field(description="When the vehicle crossed, with time zone.")
     plate: PlateInfo
     vehicle: VehicleInfo
     evidence: Evidence = Evidence()
@@ -119,7 +118,7 @@ class FlagResolution(_Model):
         "grace period settled it) or an operator's verdict."
     )
     actor: str = Field(description="Who resolved it: an operator's id, or 'system'.")
-    at: datetime = Field(description="When it was resolved, with time zone.")
+    at: AwareDatetime = Field(description="When it was resolved, with time zone.")
     note: str | None = Field(default=None, description="Free text from the resolver.")
     declaration_id: int | None = Field(
         default=None, description="The declaration that settled the flag, when one did."
@@ -148,9 +147,9 @@ class FlagEvent(_Model):
     plate_display: str | None = Field(default=None, description="Display form of the plate.")
     camera_id: str
     checkpoint: str
-    crossed_at: datetime = Field(description="When the vehicle crossed, with time zone.")
-    decided_at: datetime = Field(description="When the matcher decided the entry.")
-    updated_at: datetime = Field(description="When the flag took this status.")
+    crossed_at: AwareDatetime = Field(description="When the vehicle crossed, with time zone.")
+    decided_at: AwareDatetime = Field(description="When the matcher decided the entry.")
+    updated_at: AwareDatetime = Field(description="When the flag took this status.")
     declaration_id: int | None = Field(
         default=None, description="The declaration the decision refers to (expired, ...)."
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline.events import EntryEvent
@@ -32,6 +32,7 @@ from pipeline.store.writes import (
     audit,
     insert_ignoring_conflicts,
     open_flag_rows,
+    record_entries,
     stored_decisions,
 )
 
@@ -101,7 +102,7 @@ class InProcessMatcher:
         with self._store.transaction() as session:
             # Another matcher may have raced us to an event: only what we inserted is ours to
             # decide, and ON CONFLICT DO NOTHING keeps the loser's writes out.
-            new_ids = _record_entries(session, fresh)
+            new_ids = record_entries(session, fresh)
             ours = [(e, d) for e, d in decided if e.event_id in new_ids]
             if ours:
                 _insert_decisions(
@@ -218,91 +219,6 @@ def flag_ids_by_event(session: Session, event_ids: Sequence[str]) -> dict[str, i
     return {event_id: flag_id for event_id, flag_id in rows}
 
 
-def _record_entries(session: Session, events: Sequence[EntryEvent]) -> set[str]:
-    """``writes.record_entries`` for the matcher's hot path; returns the event ids that were new.
-
-    The event column is serialised by pydantic's compiled serializer (``model_dump_json``) and
-    bound as text, instead of ``model_dump`` plus ``json.dumps``: about a third of the cost per
-    entry, and the stored JSON is the same.
-    """
-    if not events:
-        return set()
-    now = _utcnow()
-    if session.get_bind().dialect.name == "postgresql":
-        return _record_entries_pg(session, events, now)
-    rows = [
-        {
-            "event_id": e.event_id,
-            "camera_id": e.camera_id,
-            "checkpoint": e.checkpoint,
-            "direction": e.direction,
-            "crossed_at": e.crossed_at,
-            "plate_normalised": e.plate.normalised,
-            "plate_display": e.plate.display,
-            "confidence": e.plate.confidence,
-            "readable": e.plate.readable,
-            "format_valid": e.plate.format_valid,
-            "event_json": e.model_dump_json(),
-            "received_at": now,
-        }
-        for e in events
-    ]
-    table = table_of(Entry)
-    # SQLite's JSON column is text: the serialised event goes in as it is.
-    stmt = (
-        insert_ignoring_conflicts(session, table, ["event_id"])
-        .values(event=bindparam("event_json", type_=Text))
-        .returning(table.c.event_id)
-    )
-    return set(session.execute(stmt, rows).scalars())
-
-
-# One statement with one array per column, sent in binary by the driver itself: a short query
-# parsed once, no per-row round trip, and no text escaping of the JSON documents (SQLAlchemy's
-# multi-row VALUES costs psycopg a parse of thousands of placeholders per page, and text arrays
-# cost it an escape pass over every document: both measured 2-3x slower).
-_INSERT_ENTRIES_PG = """
-    INSERT INTO entries (event_id, camera_id, checkpoint, direction, crossed_at,
-                         plate_normalised, plate_display, confidence, readable, format_valid,
-                         event, received_at)
-    SELECT i, c, cp, d, t, pn, pd, conf, r, f, ev, %b
-    FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[],
-                %b::text[], %b::text[], %b::float8[], %b::boolean[], %b::boolean[], %b::jsonb[])
-         AS u(i, c, cp, d, t, pn, pd, conf, r, f, ev)
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING event_id
-"""
-
-
-def _record_entries_pg(session: Session, events: Sequence[EntryEvent], now: datetime) -> set[str]:
-    from psycopg.types.json import Jsonb
-
-    # JSON already serialised by pydantic: handed to the driver as is.
-    def as_jsonb(e: EntryEvent) -> Jsonb:
-        return Jsonb(e.model_dump_json(), dumps=_identity)
-
-    params = [
-        now,
-        [e.event_id for e in events],
-        [e.camera_id for e in events],
-        [e.checkpoint for e in events],
-        [e.direction for e in events],
-        [e.crossed_at for e in events],  # aware: timestamptz keeps the instant
-        [e.plate.normalised for e in events],
-        [e.plate.display for e in events],
-        [e.plate.confidence for e in events],
-        [e.plate.readable for e in events],
-        [e.plate.format_valid for e in events],
-        [as_jsonb(e) for e in events],
-    ]
-    # The session's own connection, inside its transaction.
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
-        cursor.execute(_INSERT_ENTRIES_PG, params)
-        return {row[0] for row in cursor.fetchall()}
-
-
 _INSERT_DECISIONS_PG = """
     INSERT INTO decisions (event_id, outcome, flagged, priority, declaration_id, reason,
                            decided_at)
@@ -322,10 +238,6 @@ def _insert_decisions(session: Session, rows: list[dict[str, Any]]) -> None:
     assert driver is not None
     with driver.cursor() as cursor:
         cursor.execute(_INSERT_DECISIONS_PG, [[r[c] for r in rows] for c in columns])
-
-
-def _identity(text: str) -> str:
-    return text
 
 
 def _insert_flags(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
