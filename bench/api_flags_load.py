@@ -30,11 +30,11 @@ from bench.api_server import (
     ROOT,
     api_process,
     bench_store,
-    machine,
     operator_key,
     percentiles,
     seed_flags,
 )
+from bench.machine import machine
 
 log = logging.getLogger(__name__)
 PATH = "/api/flags?status=open&limit=50"

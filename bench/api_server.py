@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -14,7 +13,6 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -32,16 +30,6 @@ from pipeline.store.models import Entry, Flag, FlagAudit, table_of
 
 ROOT = Path(__file__).resolve().parent.parent
 _tracks = itertools.count(1)
-
-
-def machine() -> dict[str, Any]:
-    cpu = platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {"cores": os.cpu_count(), "cpu": cpu, "load_avg": os.getloadavg()}
 
 
 def event(

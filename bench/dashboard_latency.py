@@ -31,11 +31,11 @@ from bench.api_server import (
     api_process,
     bench_store,
     event,
-    machine,
     operator_key,
     percentiles,
     seed_flags,
 )
+from bench.machine import machine
 from pipeline.matching.local import InProcessMatcher
 from pipeline.store.models import Flag
 from tests.api.browser import ARGS, ensure_chromium

@@ -26,6 +26,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.machine import machine
 from bench.matcher_throughput import (
     OUT,
     ROOT,
@@ -33,7 +34,6 @@ from bench.matcher_throughput import (
     database,
     load_declarations,
     loadavg,
-    machine,
     make_entries,
 )
 from pipeline.bus import Topics, open_bus, publish_event

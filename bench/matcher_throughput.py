@@ -18,7 +18,6 @@ import argparse
 import json
 import logging
 import os
-import platform
 import random
 import tempfile
 import time
@@ -31,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench.machine import machine
 from pipeline.bus import Bus, Topics, publish_event
 from pipeline.events import (
     EntryEvent,
@@ -51,18 +51,6 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "out" / "bench"
 T0 = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
 LETTERS = "ABCDEFGHKLMNPRSTUVXYZ"
-
-
-def machine() -> dict[str, Any]:
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cores": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
 
 
 def loadavg() -> list[float]:

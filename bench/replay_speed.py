@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import time
 from datetime import UTC, datetime
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import psutil
 
+from bench.machine import machine
 from detectors.vehicle import VehicleDetector
 from pipeline.config import load_cameras
 from pipeline.frames import Frame
@@ -32,19 +31,6 @@ from pipeline.timing import StageTimer
 from plate_reader.reader import PlateReader
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = psutil.virtual_memory().total / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()}"
 
 
 def run(clip: Path, config: Path, loops: int, detect_every: int | None) -> dict[str, object]:

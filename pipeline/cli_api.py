@@ -14,20 +14,14 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from pipeline.cli_options import DbUrl
+from pipeline.store import DEFAULT_URL
+
 log = logging.getLogger(__name__)
 
 keys_app = typer.Typer(help="API keys: create, revoke, list.", no_args_is_help=True)
 
-DbUrl = Annotated[
-    str,
-    typer.Option(
-        "--db",
-        "--db-url",
-        envvar="ENTRYWATCH_DB_URL",
-        help="Store URL (sqlite:///... or postgresql+psycopg://...).",
-    ),
-]
-DEFAULT_DB = "sqlite:///entrywatch.db"
+DEFAULT_DB = DEFAULT_URL  # the store's embedded default
 
 
 def serve(

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from pipeline.bus import Topics, open_bus
+from pipeline.cli_options import DbUrl
 from pipeline.store import DEFAULT_URL, DeclarationsFileError, import_declarations
 from pipeline.store.db import migrate, open_store
 
@@ -26,15 +27,6 @@ declarations_app = typer.Typer(
     help="Declarations: import filed declarations.", no_args_is_help=True
 )
 
-DbOption = Annotated[
-    str,
-    typer.Option(
-        "--db",
-        "--db-url",
-        envvar="ENTRYWATCH_DB_URL",
-        help="Store URL (sqlite:///... or postgresql+psycopg://...).",
-    ),
-]
 GraceOption = Annotated[
     int, typer.Option("--grace-minutes", min=0, help="Grace period around declaration windows.")
 ]
@@ -45,7 +37,7 @@ TopicPrefix = Annotated[
 
 def matcher(
     bus: Annotated[str, typer.Option("--bus", help="kafka://HOST:PORT (or memory:// for trials).")],
-    db: DbOption = DEFAULT_URL,
+    db: DbUrl = DEFAULT_URL,
     group: Annotated[str, typer.Option(help="Consumer group of the matcher instances.")] = (
         "entrywatch-matcher"
     ),
@@ -85,7 +77,7 @@ def matcher(
 @declarations_app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="Declarations CSV (see docs for the columns).")],
-    db: DbOption = DEFAULT_URL,
+    db: DbUrl = DEFAULT_URL,
     bus: Annotated[
         str | None, typer.Option("--bus", help="Publish flag resolutions here (kafka://H:P).")
     ] = None,
