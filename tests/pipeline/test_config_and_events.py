@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from pipeline.config import ConfigError, load_cameras
-from pipeline.events import (
-    EntryEvent,
-    PlateInfo,
-    SoftwareInfo,
-    SourcePosition,
-    VehicleInfo,
-    make_event_id,
-)
+from pipeline.events import EntryEvent, make_event_id
 from pipeline.schemas import PUBLISHED, SCHEMA_DIR, schema_text
+from tests.matching.factories import make_event
 
 GOOD = """
 cameras:
@@ -75,27 +68,7 @@ def test_stream_password_from_environment(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def sample_event(plate: str | None = "75A12345") -> EntryEvent:
-    return EntryEvent(
-        event_id=make_event_id("cam", "sess", 3, "inbound"),
-        camera_id="cam",
-        checkpoint="cp",
-        direction="inbound",
-        crossed_at=datetime(2021, 8, 1, 7, 30, tzinfo=UTC),
-        plate=PlateInfo(
-            readable=plate is not None,
-            normalised=plate,
-            display=plate,
-            confidence=0.9 if plate else 0.0,
-            format_valid=plate is not None,
-            region="vn",
-            reads=3,
-        ),
-        vehicle=VehicleInfo(vehicle_class="car", confidence=0.8, box=(1, 2, 3, 4), track_id=3),
-        source=SourcePosition(
-            kind="file", uri="a.mp4", session_id="sess", frame_index=5, media_time_s=0.5
-        ),
-        software=SoftwareInfo(version="0", vehicle_model="v", plate_model="p", ocr="o"),
-    )
+    return make_event(plate, camera_id="cam", track_id=3)
 
 
 def test_event_id_is_deterministic_and_distinct() -> None:
