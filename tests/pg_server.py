@@ -28,6 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.debian import apt_install
+
 log = logging.getLogger(__name__)
 
 SERVICE_USER = "nobody"
@@ -58,20 +60,11 @@ def ensure_installed() -> Path:
     """The server bindir, installing Debian's ``postgresql`` package first if it is missing."""
     if bindir := find_bindir():
         return bindir
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise PostgresUnavailable(
-            "PostgreSQL server binaries not found and cannot install them here (need root and "
-            "apt-get); install the 'postgresql' package or set PG_BINDIR"
-        )
-    log.warning("installing PostgreSQL with apt-get (one time)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (
-        ["apt-get", "update", "-q"],
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"],
-    ):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise PostgresUnavailable(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    apt_install(
+        ["postgresql"],
+        "PostgreSQL server binaries not found (or set PG_BINDIR)",
+        PostgresUnavailable,
+    )
     if bindir := find_bindir():
         return bindir
     raise PostgresUnavailable(

@@ -8,11 +8,10 @@ it through ``executable_path``; ``playwright install`` (a download from the inte
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from tests.debian import apt_install
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +35,7 @@ class ChromiumUnavailable(RuntimeError):
 def ensure_chromium() -> Path:
     if CHROMIUM.is_file():
         return CHROMIUM
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise ChromiumUnavailable(
-            f"{CHROMIUM} not found and cannot install it here (need root and apt-get); "
-            "install Debian's 'chromium' package"
-        )
-    log.warning("installing chromium with apt-get (one time)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (
-        ["apt-get", "update", "-q"],
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
-    ):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise ChromiumUnavailable(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    apt_install(["chromium"], f"{CHROMIUM} not found", ChromiumUnavailable)
     if not CHROMIUM.is_file():
         raise ChromiumUnavailable("installed 'chromium' but found no /usr/bin/chromium")
     return CHROMIUM

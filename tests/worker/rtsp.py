@@ -16,6 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.debian import apt_install
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_SCRIPT = ROOT / "tooling" / "rtsp_server.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -49,19 +51,7 @@ def _present() -> bool:
 def ensure_installed() -> None:
     if _present():
         return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise RtspUnavailable(
-            "GStreamer RTSP server / ffmpeg missing and cannot install them (need root and "
-            f"apt-get): apt-get install {' '.join(APT_PACKAGES)}"
-        )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (
-        ["apt-get", "update", "-q"],
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *APT_PACKAGES],
-    ):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise RtspUnavailable(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    apt_install(APT_PACKAGES, "GStreamer RTSP server / ffmpeg missing", RtspUnavailable)
     if not _present():
         raise RtspUnavailable("installed the packages but the RTSP server still does not load")
 
