@@ -10,12 +10,11 @@ processing, which cost more than the query itself on a batch of thousands of pla
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.matching.plates import confusion_key, normalise_plate
+from pipeline.matching.plates import by_confusion_key, normalised_plates
 from pipeline.matching.records import ANY_CHECKPOINT, DeclarationRecord
 from pipeline.store.db import Store
 
@@ -47,11 +46,10 @@ class DriverDeclarationLookup:
             raise NotImplementedError(f"no driver lookup for {self._dialect}")
 
     def fetch(self, plates: Iterable[str]) -> dict[str, list[DeclarationRecord]]:
-        wanted = {p for p in (normalise_plate(x) for x in plates) if p}
-        by_key: dict[str, list[str]] = defaultdict(list)
-        for plate in wanted:
-            by_key[confusion_key(plate)].append(plate)
-        result: dict[str, list[DeclarationRecord]] = {plate: [] for plate in wanted}
+        by_key = by_confusion_key(plates)
+        result: dict[str, list[DeclarationRecord]] = {
+            plate: [] for group in by_key.values() for plate in group
+        }
         if not by_key:
             return result
         keys = sorted(by_key)
@@ -66,7 +64,7 @@ class DriverDeclarationLookup:
         return result
 
     def watchlisted(self, plates: Iterable[str]) -> set[str]:
-        wanted = sorted({p for p in (normalise_plate(x) for x in plates) if p})
+        wanted = sorted(normalised_plates(plates))
         if not wanted:
             return set()
         param: Any = json.dumps(wanted) if self._dialect == "sqlite" else wanted

@@ -7,13 +7,12 @@ implementation below serves SQLite and PostgreSQL with the same code; an in-memo
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 
-from pipeline.matching.plates import confusion_key, normalise_plate
+from pipeline.matching.plates import by_confusion_key, normalised_plates
 from pipeline.matching.records import DeclarationRecord
 from pipeline.store.db import Store
 from pipeline.store.models import Declaration, WatchlistEntry
@@ -51,11 +50,10 @@ class SqlDeclarationLookup:
         self._chunk = chunk
 
     def fetch(self, plates: Iterable[str]) -> dict[str, list[DeclarationRecord]]:
-        wanted = {p for p in (normalise_plate(x) for x in plates) if p}
-        by_key: dict[str, list[str]] = defaultdict(list)
-        for plate in wanted:
-            by_key[confusion_key(plate)].append(plate)
-        result: dict[str, list[DeclarationRecord]] = {plate: [] for plate in wanted}
+        by_key = by_confusion_key(plates)
+        result: dict[str, list[DeclarationRecord]] = {
+            plate: [] for group in by_key.values() for plate in group
+        }
         if not by_key:
             return result
         columns = [c for c in Declaration.__table__.c if c.name not in _UNUSED_COLUMNS]
@@ -73,7 +71,7 @@ class SqlDeclarationLookup:
         return result
 
     def watchlisted(self, plates: Iterable[str]) -> set[str]:
-        wanted = sorted({p for p in (normalise_plate(x) for x in plates) if p})
+        wanted = sorted(normalised_plates(plates))
         found: set[str] = set()
         if not wanted:
             return found

@@ -8,6 +8,8 @@ classes the matcher uses for "probable" matches.
 from __future__ import annotations
 
 import string
+from collections import defaultdict
+from collections.abc import Iterable
 
 _ALLOWED = frozenset(string.ascii_uppercase + string.digits)
 
@@ -46,3 +48,17 @@ def is_probable_match(read: str, declared: str, *, max_substitutions: int = 1) -
     """True when ``read`` is ``declared`` with 1..max_substitutions confusable substitutions."""
     distance = confusion_distance(read, declared)
     return distance is not None and 1 <= distance <= max_substitutions
+
+
+def normalised_plates(plates: Iterable[str]) -> set[str]:
+    """The distinct non-empty normalised forms of ``plates``."""
+    return {p for p in (normalise_plate(x) for x in plates) if p}
+
+
+def by_confusion_key(plates: Iterable[str]) -> dict[str, list[str]]:
+    """Normalised plates grouped by confusion key: one indexed lookup per key finds exact and
+    near matches of every plate in its group."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for plate in normalised_plates(plates):
+        groups[confusion_key(plate)].append(plate)
+    return dict(groups)
