@@ -41,7 +41,9 @@ def matcher(
     group: Annotated[str, typer.Option(help="Consumer group of the matcher instances.")] = (
         "entrywatch-matcher"
     ),
-    batch: Annotated[int, typer.Option(min=1, max=50_000, help="Records per batch.")] = 500,
+    batch: Annotated[
+        int, typer.Option(min=1, max=50_000, help="Most records per batch (a backlog fills it).")
+    ] = 2000,
     grace_minutes: GraceOption = 60,
     topic_prefix: TopicPrefix = "",
     log_every: Annotated[float, typer.Option(help="Seconds between throughput lines.")] = 10.0,
@@ -52,6 +54,7 @@ def matcher(
     """
     from pipeline.matcher import MatcherOptions, MatcherService
     from pipeline.matcher.bus import open_matcher_bus
+    from pipeline.matcher.runtime import tune_gc
 
     stop = threading.Event()
 
@@ -71,6 +74,7 @@ def matcher(
         the_bus = stack.enter_context(open_matcher_bus(bus, batch))
         service = MatcherService(the_bus, store, topics=Topics.with_prefix(topic_prefix),
                                  options=options)  # fmt: skip
+        tune_gc()
         service.run(stop)
 
 

@@ -3,20 +3,23 @@
 Same query and same answers as ``pipeline.matching.lookup.SqlDeclarationLookup`` (a test holds
 them equal on both backends), but run on the driver with one fixed statement per backend: the
 keys go in as one parameter (a JSON array on SQLite, an array on PostgreSQL), and rows come back
-as plain tuples turned into records here. That skips the ORM session and per-column result
-processing, which cost more than the query itself on a batch of thousands of plates.
+from the driver's own cursor as plain tuples, turned into records here only when a plate can use
+them. That skips the ORM session and per-column result processing, which cost more than the query
+itself on a batch of thousands of plates.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
+from pipeline.matching.lookup import assign_candidates
 from pipeline.matching.plates import by_confusion_key, normalised_plates
 from pipeline.matching.records import ANY_CHECKPOINT, DeclarationRecord
 from pipeline.store.db import Store
+from pipeline.store.types import from_sqlite_utc_text
 
 _COLUMNS = (
     "id, plate_normalised, confusion_key, valid_from, valid_until, checkpoints, filed_at, "
@@ -52,25 +55,28 @@ class DriverDeclarationLookup:
         }
         if not by_key:
             return result
-        keys = sorted(by_key)
-        param: Any = json.dumps(keys) if self._dialect == "sqlite" else keys
+        rows = self._query(_SQL[self._dialect], sorted(by_key))
         convert = _from_sqlite if self._dialect == "sqlite" else _from_postgresql
-        with self._store.engine.connect() as conn:
-            rows = conn.exec_driver_sql(_SQL[self._dialect], (param,)).fetchall()
-        for row in rows:
-            record = convert(row)
-            for plate in by_key[row[2]]:
-                result[plate].append(record)
+        assign_candidates(result, by_key, ((row[2], row[1], row) for row in rows), convert)
         return result
 
     def watchlisted(self, plates: Iterable[str]) -> set[str]:
         wanted = sorted(normalised_plates(plates))
         if not wanted:
             return set()
-        param: Any = json.dumps(wanted) if self._dialect == "sqlite" else wanted
+        return {row[0] for row in self._query(_WATCHED[self._dialect], wanted)}
+
+    def _query(self, sql: str, values: list[str]) -> list[tuple[Any, ...]]:
+        param: Any = json.dumps(values) if self._dialect == "sqlite" else values
         with self._store.engine.connect() as conn:
-            rows = conn.exec_driver_sql(_WATCHED[self._dialect], (param,)).fetchall()
-        return {row[0] for row in rows}
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            cursor = driver.cursor()
+            try:
+                cursor.execute(sql, (param,))
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
 
 
 def _checkpoints(value: Any) -> frozenset[str] | None:
@@ -83,10 +89,10 @@ def _from_sqlite(row: Any) -> DeclarationRecord:
     return DeclarationRecord(
         id=row[0],
         plate_normalised=row[1],
-        valid_from=_utc_text(row[3]),
-        valid_until=_utc_text(row[4]),
+        valid_from=from_sqlite_utc_text(row[3]),
+        valid_until=from_sqlite_utc_text(row[4]),
         checkpoints=None if cp == '"any"' else _checkpoints(json.loads(cp)),
-        filed_at=_utc_text(row[6]),
+        filed_at=from_sqlite_utc_text(row[6]),
         plate_display=row[7],
         filed_via=row[8],
     )
@@ -103,7 +109,3 @@ def _from_postgresql(row: Any) -> DeclarationRecord:
         plate_display=row[7],
         filed_via=row[8],
     )
-
-
-def _utc_text(value: str) -> datetime:
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)

@@ -35,7 +35,7 @@ from pipeline.store.db import Store
 log = logging.getLogger("pipeline.matcher")
 
 DEFAULT_GROUP = "entrywatch-matcher"
-DEFAULT_BATCH = 500
+DEFAULT_BATCH = 2000
 
 
 @dataclass(frozen=True)

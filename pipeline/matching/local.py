@@ -26,13 +26,13 @@ from pipeline.matching.rules import (
     decide,
     window_covers,
 )
+from pipeline.store.bulk import record_decisions, record_entries
 from pipeline.store.db import Store
 from pipeline.store.models import DecisionRow, Entry, Flag, table_of
 from pipeline.store.writes import (
     audit,
     insert_ignoring_conflicts,
     open_flag_rows,
-    record_entries,
     stored_decisions,
 )
 
@@ -105,7 +105,7 @@ class InProcessMatcher:
             new_ids = record_entries(session, fresh)
             ours = [(e, d) for e, d in decided if e.event_id in new_ids]
             if ours:
-                _insert_decisions(
+                record_decisions(
                     session,
                     [
                         {
@@ -217,27 +217,6 @@ def flag_ids_by_event(session: Session, event_ids: Sequence[str]) -> dict[str, i
         return {}
     rows = session.execute(select(Flag.event_id, Flag.id).where(Flag.event_id.in_(event_ids)))
     return {event_id: flag_id for event_id, flag_id in rows}
-
-
-_INSERT_DECISIONS_PG = """
-    INSERT INTO decisions (event_id, outcome, flagged, priority, declaration_id, reason,
-                           decided_at)
-    SELECT * FROM unnest(%b::text[], %b::text[], %b::boolean[], %b::int[], %b::int[],
-                         %b::text[], %b::timestamptz[])
-"""
-
-
-def _insert_decisions(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert decision rows; on PostgreSQL as arrays (see ``_INSERT_ENTRIES_PG``)."""
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(table_of(DecisionRow).insert(), rows)
-        return
-    columns = ("event_id", "outcome", "flagged", "priority", "declaration_id", "reason",
-               "decided_at")  # fmt: skip
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
-        cursor.execute(_INSERT_DECISIONS_PG, [[r[c] for r in rows] for c in columns])
 
 
 def _insert_flags(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -7,12 +7,12 @@ implementation below serves SQLite and PostgreSQL with the same code; an in-memo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 
-from pipeline.matching.plates import by_confusion_key, normalised_plates
+from pipeline.matching.plates import by_confusion_key, normalised_plates, one_apart_in_group
 from pipeline.matching.records import DeclarationRecord
 from pipeline.store.db import Store
 from pipeline.store.models import Declaration, WatchlistEntry
@@ -22,11 +22,13 @@ from pipeline.store.writes import to_record
 DEFAULT_CHUNK = 1000
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class DeclarationLookup(Protocol):
     def fetch(self, plates: Iterable[str]) -> dict[str, list[DeclarationRecord]]:
-        """Candidates per normalised plate: exact and confusable declarations, in one batch.
+        """Candidates per normalised plate, in one batch: declarations of that plate, or of a
+        plate one confusable substitution away (the only ones the rules can use).
 
         Every requested (non-empty) plate is a key, with an empty list when nothing matches.
         """
@@ -42,7 +44,7 @@ class SqlDeclarationLookup:
 
     One query per ``chunk`` plates (one query for any ordinary batch): exact matches share the
     plate's confusion key, so ``confusion_key IN (...)`` on the indexed column returns exact and
-    near matches together; the rules tell them apart.
+    near matches together; ``assign_candidates`` drops rows too far from every plate.
     """
 
     def __init__(self, store: Store, *, chunk: int = DEFAULT_CHUNK) -> None:
@@ -64,10 +66,13 @@ class SqlDeclarationLookup:
                     .where(Declaration.confusion_key.in_(keys))
                     .order_by(Declaration.id)
                 )
-                for row in session.execute(query).mappings():
-                    record = to_record(row)
-                    for plate in by_key[row["confusion_key"]]:
-                        result[plate].append(record)
+                rows = session.execute(query).mappings()
+                assign_candidates(
+                    result,
+                    by_key,
+                    ((r["confusion_key"], r["plate_normalised"], r) for r in rows),
+                    to_record,
+                )
         return result
 
     def watchlisted(self, plates: Iterable[str]) -> set[str]:
@@ -82,6 +87,25 @@ class SqlDeclarationLookup:
                 )
                 found.update(session.scalars(query))
         return found
+
+
+def assign_candidates(
+    result: dict[str, list[DeclarationRecord]],
+    by_key: dict[str, list[str]],
+    rows: Iterable[tuple[str, str, R]],
+    to_record: Callable[[R], DeclarationRecord],
+) -> None:
+    """Append each fetched declaration to the plates of its confusion-key group that it is a
+    candidate for. ``rows`` are ``(confusion_key, plate_normalised, raw row)``; a row is turned
+    into a record only when some plate can use it, since a key shared by many plates (1 and 7
+    are confusable) brings back rows that no rule would look at."""
+    for key, declared, raw in rows:
+        record = None
+        for plate in by_key[key]:
+            if one_apart_in_group(plate, declared):
+                if record is None:
+                    record = to_record(raw)
+                result[plate].append(record)
 
 
 # Personal data the rules never need: not fetched, so not held in the matcher's memory.

@@ -50,6 +50,22 @@ def is_probable_match(read: str, declared: str, *, max_substitutions: int = 1) -
     return distance is not None and 1 <= distance <= max_substitutions
 
 
+def one_apart_in_group(read: str, declared: str) -> bool:
+    """Whether ``declared`` is ``read`` itself or one confusable substitution away (the only
+    declarations the rules can use for ``read``), for two plates known to share a confusion key:
+    equal length and every difference confusable, so only the differences are counted. The
+    lookups call it once per fetched row, so it does not recompute the keys."""
+    if read == declared:
+        return True
+    differences = 0
+    for a, b in zip(read, declared, strict=True):
+        if a != b:
+            differences += 1
+            if differences > 1:
+                return False
+    return True
+
+
 def normalised_plates(plates: Iterable[str]) -> set[str]:
     """The distinct non-empty normalised forms of ``plates``."""
     return {p for p in (normalise_plate(x) for x in plates) if p}

@@ -11,18 +11,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Table, Text, bindparam, select
+from sqlalchemy import Insert, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from pipeline.events import EntryEvent
 from pipeline.matching.records import ANY_CHECKPOINT, DeclarationRecord
 from pipeline.store.models import (
     ApiKey,
     CameraStatus,
     DecisionRow,
     Declaration,
-    Entry,
     Flag,
     FlagAudit,
     WatchlistEntry,
@@ -69,99 +67,6 @@ def add_declarations(session: Session, items: Sequence[DeclarationIn]) -> list[i
     table = table_of(Declaration)
     stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
     return list(session.execute(stmt, rows).scalars())
-
-
-def record_entries(session: Session, events: Sequence[EntryEvent]) -> set[str]:
-    """Store entries (inbound and outbound); returns the event ids that were new.
-
-    The event column is serialised by pydantic's compiled serializer (``model_dump_json``) and
-    bound as text, instead of ``model_dump`` plus ``json.dumps``: about a third of the cost per
-    entry, and the stored JSON is the same.
-    """
-    if not events:
-        return set()
-    # The PostgreSQL fast path binds times directly, past the column type's own check.
-    naive = [e.event_id for e in events if e.crossed_at.tzinfo is None]
-    if naive:
-        raise ValueError(f"naive datetime in crossed_at of {naive[:3]}: times need a time zone")
-    now = utcnow()
-    if session.get_bind().dialect.name == "postgresql":
-        return _record_entries_pg(session, events, now)
-    rows = [
-        {
-            "event_id": e.event_id,
-            "camera_id": e.camera_id,
-            "checkpoint": e.checkpoint,
-            "direction": e.direction,
-            "crossed_at": e.crossed_at,
-            "plate_normalised": e.plate.normalised,
-            "plate_display": e.plate.display,
-            "confidence": e.plate.confidence,
-            "readable": e.plate.readable,
-            "format_valid": e.plate.format_valid,
-            "event_json": e.model_dump_json(),
-            "received_at": now,
-        }
-        for e in events
-    ]
-    table = table_of(Entry)
-    # SQLite's JSON column is text: the serialised event goes in as it is.
-    stmt = (
-        insert_ignoring_conflicts(session, table, ["event_id"])
-        .values(event=bindparam("event_json", type_=Text))
-        .returning(table.c.event_id)
-    )
-    return set(session.execute(stmt, rows).scalars())
-
-
-# One statement with one array per column, sent in binary by the driver itself: a short query
-# parsed once, no per-row round trip, and no text escaping of the JSON documents (SQLAlchemy's
-# multi-row VALUES costs psycopg a parse of thousands of placeholders per page, and text arrays
-# cost it an escape pass over every document: both measured 2-3x slower).
-_INSERT_ENTRIES_PG = """
-    INSERT INTO entries (event_id, camera_id, checkpoint, direction, crossed_at,
-                         plate_normalised, plate_display, confidence, readable, format_valid,
-                         event, received_at)
-    SELECT i, c, cp, d, t, pn, pd, conf, r, f, ev, %b
-    FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[],
-                %b::text[], %b::text[], %b::float8[], %b::boolean[], %b::boolean[], %b::jsonb[])
-         AS u(i, c, cp, d, t, pn, pd, conf, r, f, ev)
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING event_id
-"""
-
-
-def _record_entries_pg(session: Session, events: Sequence[EntryEvent], now: datetime) -> set[str]:
-    from psycopg.types.json import Jsonb
-
-    # JSON already serialised by pydantic: handed to the driver as is.
-    def as_jsonb(e: EntryEvent) -> Jsonb:
-        return Jsonb(e.model_dump_json(), dumps=_identity)
-
-    params = [
-        now,
-        [e.event_id for e in events],
-        [e.camera_id for e in events],
-        [e.checkpoint for e in events],
-        [e.direction for e in events],
-        [e.crossed_at for e in events],  # aware: timestamptz keeps the instant
-        [e.plate.normalised for e in events],
-        [e.plate.display for e in events],
-        [e.plate.confidence for e in events],
-        [e.plate.readable for e in events],
-        [e.plate.format_valid for e in events],
-        [as_jsonb(e) for e in events],
-    ]
-    # The session's own connection, inside its transaction.
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
-        cursor.execute(_INSERT_ENTRIES_PG, params)
-        return {row[0] for row in cursor.fetchall()}
-
-
-def _identity(text: str) -> str:
-    return text
 
 
 def add_to_watchlist(session: Session, plate_normalised: str, reason: str) -> None:

@@ -15,8 +15,9 @@ from api.live import FlagCursor, FlagPoller
 from api.main import create_app
 from api.settings import Settings
 from pipeline.store import Store
+from pipeline.store.bulk import record_entries
 from pipeline.store.models import utcnow
-from pipeline.store.writes import insert_flags, open_flag_rows, record_entries
+from pipeline.store.writes import insert_flags, open_flag_rows
 from tests.api.conftest import LiveServer, make_flags, make_keys
 from tests.matching.factories import make_event
 

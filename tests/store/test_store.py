@@ -9,8 +9,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import event, func, inspect, select
 
 from pipeline.store import Store, import_declarations, migrate, open_store
+from pipeline.store.bulk import record_entries
 from pipeline.store.models import Base, Declaration, Entry
-from pipeline.store.writes import record_entries
 from tests.matching.factories import make_event
 from tests.store.csv_samples import row, write_csv
 
