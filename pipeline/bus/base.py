@@ -58,8 +58,9 @@ class Consumer(_Closing, ABC):
         """Records after the last poll, waiting up to ``timeout_ms`` for the first one."""
 
     @abstractmethod
-    def commit(self) -> None:
-        """Commit everything returned by ``poll`` so far (call it after your store write)."""
+    def commit(self, offsets: Mapping[tuple[str, int], int] | None = None) -> None:
+        """Commit ``offsets`` (``(topic, partition)`` -> the next offset to read), or by default
+        everything returned by ``poll`` so far. Call it after your store write."""
 
 
 class Bus(_Closing, ABC):

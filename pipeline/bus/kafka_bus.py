@@ -19,6 +19,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.consumer import KafkaConsumer
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.producer import KafkaProducer
+from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from pipeline.bus.base import Bus, Consumer, Message, encode_value
 from pipeline.bus.errors import BusError, CommitError, PublishError
@@ -231,9 +232,17 @@ class KafkaConsumerAdapter(Consumer):
             for r in records
         ]
 
-    def commit(self) -> None:
+    def commit(self, offsets: Mapping[tuple[str, int], int] | None = None) -> None:
         with _translated(CommitError, "commit"):
-            self._consumer.commit()
+            if offsets is None:
+                self._consumer.commit()
+            else:
+                self._consumer.commit(
+                    {
+                        TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
+                        for (topic, partition), offset in offsets.items()
+                    }
+                )
 
     def close(self) -> None:
         # No autocommit on close: only an explicit commit() marks work as done.

@@ -99,11 +99,12 @@ class MemoryConsumer(Consumer):
                     return batch
                 cond.wait(remaining)
 
-    def commit(self) -> None:
+    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
         with self._bus._cond:
             if self._closed:
                 raise BusError("consumer is closed")
-            self._bus._committed.setdefault(self.group_id, {}).update(self._positions)
+            committed = self._bus._committed.setdefault(self.group_id, {})
+            committed.update(self._positions if offsets is None else offsets)
 
     def close(self) -> None:
         with self._bus._cond:

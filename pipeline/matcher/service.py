@@ -3,15 +3,21 @@
 Per batch, in this order (the order is the delivery guarantee):
 
 1. poll up to ``batch`` records; decode each (bad ones are dead-lettered, see ``decode``);
-2. decide the valid ones with ``InProcessMatcher`` and store entry, decision and flag in one
-   transaction, idempotent by ``event_id``;
-3. publish the flag events (and the dead letters);
-4. at a checkpoint (every ``commit_interval_s``, and on stop): flush the producer, and only
-   then commit the consumer's offsets.
+2. prepare: find the entries already decided and decide the others (reads only);
+3. write: store entry, decision and flag in one transaction, idempotent by ``event_id``, then
+   publish the flag events;
+4. at a checkpoint (every ``commit_interval_s``, and on stop): flush the producer, and only then
+   commit the offsets of the batches whose step 3 is done.
 
-A crash anywhere before 4 redelivers the batch (and any others since the last checkpoint);
-step 2 then finds the entries already decided and step 3 republishes their flags from the store,
-so every entry is decided exactly once and every flag is published at least once.
+``run`` pipelines the steps: a writer thread does step 3 of one batch while the main thread polls,
+decodes and prepares the next (the database works, and waits on disk or network, without holding
+the GIL, so the two overlap on two cores). At most one batch is being written and one prepared.
+``run_once`` does one batch start to end, for tests and tools.
+
+A crash anywhere before 4 redelivers the batch (and any others since the last checkpoint); step 2
+then finds the entries already decided, or step 3 loses the insert race to the stored decision,
+and their flags are republished from the store: every entry is decided exactly once and every
+flag is published at least once.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 from pipeline.bus import Bus, Consumer, Message, Topics, dead_letter
 from pipeline.events import EntryEvent, FlagEvent
@@ -29,7 +38,7 @@ from pipeline.matcher.decode import Rejected, decode_entry
 from pipeline.matcher.lookup import DriverDeclarationLookup
 from pipeline.matcher.meter import Meter
 from pipeline.matcher.policy import Action, classify, retry_delay
-from pipeline.matching.local import DEFAULT_GRACE, InProcessMatcher
+from pipeline.matching.local import DEFAULT_GRACE, InProcessMatcher, PreparedBatch
 from pipeline.store.db import Store
 
 log = logging.getLogger("pipeline.matcher")
@@ -61,8 +70,34 @@ class BatchStats:
     dead_letters: int = 0
     seconds: float = 0.0
     flag_ids: list[int] = field(default_factory=list)
-    # Seconds per step (poll, decode, decide, publish, checkpoint): where a batch's time goes.
+    # Seconds per step (poll, decode, prepare, write, publish, checkpoint): where time goes.
     steps: dict[str, float] = field(default_factory=dict)
+
+
+Offsets = dict[tuple[str, int], int]
+T = TypeVar("T")
+
+
+@dataclass
+class _Batch:
+    """A polled batch on its way through the steps."""
+
+    messages: list[Message]
+    stats: BatchStats
+    events: list[EntryEvent] = field(default_factory=list)
+    prepared: PreparedBatch | None = None
+
+    def offsets(self) -> Offsets:
+        """The next offset to read per partition once this batch is done."""
+        out: Offsets = {}
+        for m in self.messages:
+            tp = (m.topic, m.partition)
+            out[tp] = max(out.get(tp, 0), m.offset + 1)
+        return out
+
+
+class _Stopped(Exception):
+    """A retry loop gave up because the service is stopping."""
 
 
 class MatcherService:
@@ -74,7 +109,10 @@ class MatcherService:
         topics: Topics | None = None,
         options: MatcherOptions | None = None,
         matcher: InProcessMatcher | None = None,
+        on_batch: Callable[[BatchStats], None] | None = None,
     ) -> None:
+        """``on_batch`` is called (in the main thread) with each batch's stats once it is
+        stored and its flags published: a hook for benchmarks and metrics."""
         self.bus = bus
         self.store = store
         self.topics = topics or Topics()
@@ -83,9 +121,10 @@ class MatcherService:
             store, DriverDeclarationLookup(store), grace=self.options.grace
         )
         self.meter = Meter(self.options.log_every_s)
+        self._on_batch = on_batch
         self._consumer: Consumer | None = None
-        # True when every polled record is processed and only the checkpoint is missing.
-        self._settled = False
+        # Offsets of batches fully processed and not yet committed.
+        self._done: Offsets = {}
         self._last_checkpoint = time.monotonic()
 
     @property
@@ -95,7 +134,9 @@ class MatcherService:
         return self._consumer
 
     def run(self, stop: threading.Event) -> None:
-        """Process batches until ``stop`` is set; the batch in hand is finished and committed."""
+        """Process batches, pipelined, until ``stop`` is set; the batches in hand are finished
+        and committed. An error the policy does not retry propagates after the batch being
+        written is finished (its offsets are committed; nothing after it is)."""
         log.info(
             "matcher: consuming %s as group %s (batch %d, grace %s)",
             self.topics.entries,
@@ -103,9 +144,28 @@ class MatcherService:
             self.options.batch,
             self.options.grace,
         )
+        writing: Future[_Batch] | None = None  # the batch the writer thread has in hand
         try:
-            while not stop.is_set():
-                self.run_once(stop=stop)
+            with ThreadPoolExecutor(1, thread_name_prefix="matcher-writer") as writer:
+                try:
+                    while not stop.is_set():
+                        batch = self._poll_batch(self.options.batch)
+                        # The writer stores the previous batch while this one is prepared; then
+                        # (or when idle) it is waited for, so one batch at most is in its hands.
+                        if batch is not None:
+                            self._prepare(batch, stop)
+                        if writing is not None:
+                            self._collect(writing)
+                            writing = None
+                        if batch is not None:
+                            writing = writer.submit(self._write_batch, batch, stop)
+                        self._checkpoint_if_due()
+                        self.meter.tick()
+                finally:
+                    if writing is not None:
+                        self._collect(writing)
+        except _Stopped:
+            pass
         finally:
             self.meter.tick(force=True)
             self.close()
@@ -117,32 +177,18 @@ class MatcherService:
         """Poll, decide, store and publish one batch of up to about ``max_records`` records
         (``options.batch`` by default); flush and commit when a checkpoint is due. Returns what
         it did."""
-        limit = max_records or self.options.batch
-        polled = time.perf_counter()
-        messages = self._poll(limit)
-        if not messages:
+        batch = self._poll_batch(max_records or self.options.batch)
+        if batch is None:
             self._checkpoint_if_due()
             self.meter.tick()
             return BatchStats()
-        self._settled = False  # polled records not yet processed: commit nothing until they are
-        started = time.perf_counter()
-        stats = self._process_with_retries(messages, stop)
-        if stats is None:  # stopping while the store or broker was away: nothing committed
-            return BatchStats(records=len(messages))
-        self._settled = True
-        checkpoint = time.perf_counter()
+        try:
+            self._prepare(batch, stop)
+            stats = self._write(batch, stop)
+        except _Stopped:  # stopping while the store or broker was away: nothing committed
+            return BatchStats(records=len(batch.messages))
+        self._finished(batch, stats)
         self._checkpoint_if_due()
-        stats.seconds = time.perf_counter() - started
-        stats.steps["poll"] = started - polled
-        stats.steps["checkpoint"] = stats.seconds - (checkpoint - started)
-        self.meter.add(
-            records=stats.records,
-            decided=stats.decided,
-            replayed=stats.replayed,
-            flags=stats.flags,
-            dead_letters=stats.dead_letters,
-            batches=1,
-        )
         self.meter.tick()
         return stats
 
@@ -164,58 +210,47 @@ class MatcherService:
     def _checkpoint(self) -> None:
         """Flush the flags and dead letters of every processed batch, then commit their offsets.
 
-        Batches between checkpoints are not committed one by one: their offsets are covered by
-        this commit (a commit covers everything polled), and a crash before it only means more
-        records come back, already decided. A flush that fails stops the matcher (policy).
+        Batches between checkpoints are not committed one by one: the latest offsets cover them,
+        and a crash before the commit only means more records come back, already decided. A
+        flush that fails stops the matcher (policy).
         """
-        if not self._settled or self._consumer is None:
+        if not self._done or self._consumer is None:
             return
-        # Cleared first: after a failed flush, close() must not commit what was not delivered.
-        self._settled = False
+        # Taken first: after a failed flush, close() must not commit what was not delivered.
+        offsets, self._done = self._done, {}
         self.bus.flush(self.options.flush_timeout_s)
-        self._commit()
+        self._commit(offsets)
         self._last_checkpoint = time.monotonic()
 
     # -- the steps --
 
-    def _poll(self, limit: int) -> list[Message]:
+    def _poll_batch(self, limit: int) -> _Batch | None:
         # Wait for the first records, then take what is already fetched without waiting, so a
         # backlog fills the batch and a trickle is decided at once.
+        started = time.perf_counter()
         messages = self.consumer.poll(self.options.poll_timeout_ms)
         while messages and len(messages) < limit:
             more = self.consumer.poll(0)
             if not more:
                 break
             messages += more
-        return messages
+        if not messages:
+            return None
+        batch = _Batch(messages, BatchStats(records=len(messages)))
+        batch.stats.steps["poll"] = time.perf_counter() - started
+        return batch
 
-    def _process_with_retries(
-        self, messages: list[Message], stop: threading.Event | None
-    ) -> BatchStats | None:
-        attempt = 0
-        while True:
-            try:
-                return self._process(messages)
-            except Exception as exc:
-                if classify(exc) is not Action.RETRY:
-                    raise
-                delay = retry_delay(attempt)
-                attempt += 1
-                log.warning(
-                    "matcher: batch of %d failed (%s); retry %d in %.1fs",
-                    len(messages),
-                    exc,
-                    attempt,
-                    delay,
-                )
-                if stop is not None and stop.wait(delay):
-                    return None
-                if stop is None:
-                    time.sleep(delay)
+    def _prepare(self, batch: _Batch, stop: threading.Event | None) -> None:
+        """Decode (dead-lettering what is not an entry) and decide, without writing."""
+        step = _Steps(batch.stats.steps)
+        batch.events = self._decode(batch.messages, batch.stats)
+        step("decode")
+        batch.prepared = self._with_retries(
+            lambda: self.matcher.prepare(batch.events), len(batch.messages), stop
+        )
+        step("prepare")
 
-    def _process(self, messages: list[Message]) -> BatchStats:
-        stats = BatchStats(records=len(messages))
-        step = _Steps(stats.steps)
+    def _decode(self, messages: list[Message], stats: BatchStats) -> list[EntryEvent]:
         events: list[EntryEvent] = []
         for message in messages:
             decoded = decode_entry(message)
@@ -231,33 +266,93 @@ class MatcherService:
                 stats.dead_letters += 1
             else:
                 events.append(decoded)
-        step("decode")
+        return events
 
-        decided = self.matcher.decide_and_record(events) if events else []
-        step("decide")
-        to_publish: list[FlagEvent] = []
-        replayed_flags: list[int] = []
-        for d in decided:
-            if d.fresh:
-                stats.decided += 1
-                if d.flag_id is not None:
-                    to_publish.append(flag_events.opened(d))
-            else:
-                stats.replayed += 1
-                if d.flag_id is not None:
-                    replayed_flags.append(d.flag_id)
-        if replayed_flags:
-            # Re-delivered entries: their flags may not have gone out before the crash that
-            # caused the redelivery; publish them again in their current state.
-            to_publish += flag_events.load(self.store, replayed_flags)
-        stats.flags = flag_events.publish(self.bus, self.topics, to_publish)
-        stats.flag_ids = [f.flag_id for f in to_publish]
-        step("publish")
+    def _write(self, batch: _Batch, stop: threading.Event | None) -> BatchStats:
+        """Store the prepared batch and publish its flags (in the writer thread under ``run``)."""
+        prepared = batch.prepared
+        assert prepared is not None, "prepare before write"
+        stats = batch.stats
+
+        def store_and_publish() -> None:
+            step = _Steps(stats.steps)
+            decided = self.matcher.record(prepared) if prepared.events else []
+            step("write")
+            stats.decided = stats.replayed = 0
+            to_publish: list[FlagEvent] = []
+            replayed_flags: list[int] = []
+            for d in decided:
+                if d.fresh:
+                    stats.decided += 1
+                    if d.flag_id is not None:
+                        to_publish.append(flag_events.opened(d))
+                else:
+                    stats.replayed += 1
+                    if d.flag_id is not None:
+                        replayed_flags.append(d.flag_id)
+            if replayed_flags:
+                # Re-delivered entries: their flags may not have gone out before the crash that
+                # caused the redelivery; publish them again in their current state.
+                to_publish += flag_events.load(self.store, replayed_flags)
+            stats.flags = flag_events.publish(self.bus, self.topics, to_publish)
+            stats.flag_ids = [f.flag_id for f in to_publish]
+            step("publish")
+
+        self._with_retries(store_and_publish, len(batch.messages), stop)
+        stats.seconds = sum(v for k, v in stats.steps.items() if k != "poll")
         return stats
 
-    def _commit(self) -> None:
+    def _write_batch(self, batch: _Batch, stop: threading.Event | None) -> _Batch:
+        self._write(batch, stop)
+        return batch
+
+    def _collect(self, writing: Future[_Batch]) -> None:
+        """Wait for the batch being written (re-raising its error here), then count it done."""
+        batch = writing.result()
+        self._finished(batch, batch.stats)
+
+    def _finished(self, batch: _Batch, stats: BatchStats) -> None:
+        """The batch is stored and its flags published: its offsets may be committed."""
+        for tp, offset in batch.offsets().items():
+            self._done[tp] = max(self._done.get(tp, 0), offset)
+        self.meter.add(
+            records=stats.records,
+            decided=stats.decided,
+            replayed=stats.replayed,
+            flags=stats.flags,
+            dead_letters=stats.dead_letters,
+            batches=1,
+        )
+        if self._on_batch is not None:
+            self._on_batch(stats)
+
+    def _with_retries(self, work: Callable[[], T], records: int, stop: threading.Event | None) -> T:
+        """``work()``, retried with backoff while the policy says the failure is transient;
+        raises ``_Stopped`` when ``stop`` is set while waiting."""
+        attempt = 0
+        while True:
+            try:
+                return work()
+            except Exception as exc:
+                if classify(exc) is not Action.RETRY:
+                    raise
+                delay = retry_delay(attempt)
+                attempt += 1
+                log.warning(
+                    "matcher: batch of %d failed (%s); retry %d in %.1fs",
+                    records,
+                    exc,
+                    attempt,
+                    delay,
+                )
+                if stop is not None and stop.wait(delay):
+                    raise _Stopped from exc
+                if stop is None:
+                    time.sleep(delay)
+
+    def _commit(self, offsets: Mapping[tuple[str, int], int]) -> None:
         try:
-            self.consumer.commit()
+            self.consumer.commit(offsets)
         except Exception as exc:
             if classify(exc) is not Action.IGNORE:
                 raise

@@ -60,6 +60,17 @@ class Decided:
     flag_id: int | None  # the entry's flag, when the decision raised one
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """A batch decided but not yet stored (``InProcessMatcher.prepare``)."""
+
+    events: list[EntryEvent]  # distinct by event_id, in arrival order
+    fresh: list[EntryEvent]  # not decided before
+    decided: list[tuple[EntryEvent, Decision]]  # the fresh inbound ones
+    known: dict[str, DecisionRow]  # stored decisions of re-delivered events
+    known_flags: dict[str, int]
+
+
 class InProcessMatcher:
     def __init__(
         self,
@@ -87,6 +98,12 @@ class InProcessMatcher:
     def decide_and_record(self, events: Sequence[EntryEvent]) -> list[Decided]:
         """``decide_batch`` with what a publisher of flags needs: the flag ids, and whether each
         decision was made by this call (``fresh``) or found stored (a re-delivered event)."""
+        return self.record(self.prepare(events))
+
+    def prepare(self, events: Sequence[EntryEvent]) -> PreparedBatch:
+        """The read half of ``decide_and_record``: find the events already decided, decide the
+        others. Writes nothing, so a pipelined matcher prepares one batch while the previous one
+        is being stored."""
         first_seen: dict[str, EntryEvent] = {}
         for e in events:
             first_seen.setdefault(e.event_id, e)
@@ -96,14 +113,19 @@ class InProcessMatcher:
             # Replays are rare (a restart after a crash): only then ask for their flags.
             known_flags = flag_ids_by_event(session, [k for k, r in known.items() if r.flagged])
         fresh = [e for e in unique if e.event_id not in known]
-        decided = self._decide(fresh)
+        return PreparedBatch(unique, fresh, self._decide(fresh), known, known_flags)
 
+    def record(self, batch: PreparedBatch) -> list[Decided]:
+        """The write half: store the fresh entries with their decisions and flags in one
+        transaction; returns every event's decision, in order (outbound events excepted)."""
+        known, known_flags = dict(batch.known), dict(batch.known_flags)
         now = self._clock()
         with self._store.transaction() as session:
-            # Another matcher may have raced us to an event: only what we inserted is ours to
-            # decide, and ON CONFLICT DO NOTHING keeps the loser's writes out.
-            new_ids = record_entries(session, fresh)
-            ours = [(e, d) for e, d in decided if e.event_id in new_ids]
+            # Another matcher, or a batch stored after this one was prepared, may have raced us
+            # to an event: only what we inserted is ours to decide, and ON CONFLICT DO NOTHING
+            # keeps the loser's writes out. The winner's decision is what we report.
+            new_ids = record_entries(session, batch.fresh)
+            ours = [(e, d) for e, d in batch.decided if e.event_id in new_ids]
             if ours:
                 record_decisions(
                     session,
@@ -126,9 +148,16 @@ class InProcessMatcher:
             )
             new_flags = _insert_flags(session, flag_rows)
             audit(session, new_flags.values(), "opened", SYSTEM_ACTOR)
+            lost = [e.event_id for e in batch.fresh if e.event_id not in new_ids]
+            if lost:
+                won = stored_decisions(session, lost)
+                known.update(won)
+                known_flags.update(
+                    flag_ids_by_event(session, [k for k, r in won.items() if r.flagged])
+                )
         log.debug(
             "batch: %d events, %d replayed, %d decided, %d flagged",
-            len(events),
+            len(batch.events),
             len(known),
             len(ours),
             len(new_flags),
@@ -136,7 +165,7 @@ class InProcessMatcher:
 
         mine = {e.event_id: d for e, d in ours}
         out: list[Decided] = []
-        for event in unique:
+        for event in batch.events:
             row = known.get(event.event_id)
             if row is not None:
                 flag = known_flags.get(event.event_id)

@@ -55,15 +55,8 @@ def one_apart_in_group(read: str, declared: str) -> bool:
     declarations the rules can use for ``read``), for two plates known to share a confusion key:
     equal length and every difference confusable, so only the differences are counted. The
     lookups call it once per fetched row, so it does not recompute the keys."""
-    if read == declared:
-        return True
-    differences = 0
-    for a, b in zip(read, declared, strict=True):
-        if a != b:
-            differences += 1
-            if differences > 1:
-                return False
-    return True
+    # map(str.__ne__) compares in C: this runs once per fetched row, thousands per batch.
+    return read == declared or sum(map(str.__ne__, read, declared)) <= 1
 
 
 def normalised_plates(plates: Iterable[str]) -> set[str]:
