@@ -21,7 +21,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.producer import KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from pipeline.bus.base import Bus, Consumer, Message, encode_value
+from pipeline.bus.base import Bus, Consumer, Message
 from pipeline.bus.errors import BusError, CommitError, PublishError
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,7 @@ class KafkaBus(Bus):
         self._failures: list[str] = []
         self._closed = False
 
-    def publish(self, topic: str, key: str, value: Mapping[str, Any]) -> None:
-        data = encode_value(value)
+    def publish_encoded(self, topic: str, key: str, data: bytes) -> None:
         producer = self._ready_producer(topic)
         with self._done:
             self._pending += 1
@@ -212,6 +211,11 @@ class KafkaBus(Bus):
         self._settle()
 
 
+def _log_failed_commit(offsets: Any, result: Any) -> None:
+    if isinstance(result, Exception):
+        log.warning("offsets not committed (%s); those records will be delivered again", result)
+
+
 class KafkaConsumerAdapter(Consumer):
     def __init__(self, consumer: KafkaConsumer) -> None:
         self._consumer = consumer
@@ -232,17 +236,20 @@ class KafkaConsumerAdapter(Consumer):
             for r in records
         ]
 
-    def commit(self, offsets: Mapping[tuple[str, int], int] | None = None) -> None:
+    def commit(
+        self, offsets: Mapping[tuple[str, int], int] | None = None, *, wait: bool = True
+    ) -> None:
+        explicit = None
+        if offsets is not None:
+            explicit = {
+                TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
+                for (topic, partition), offset in offsets.items()
+            }
         with _translated(CommitError, "commit"):
-            if offsets is None:
-                self._consumer.commit()
+            if wait:
+                self._consumer.commit(explicit)
             else:
-                self._consumer.commit(
-                    {
-                        TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
-                        for (topic, partition), offset in offsets.items()
-                    }
-                )
+                self._consumer.commit_async(explicit, callback=_log_failed_commit)
 
     def close(self) -> None:
         # No autocommit on close: only an explicit commit() marks work as done.

@@ -13,9 +13,8 @@ import time
 import zlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
 
-from pipeline.bus.base import Bus, Consumer, Message, encode_value
+from pipeline.bus.base import Bus, Consumer, Message
 from pipeline.bus.errors import BusError
 
 TopicPartition = tuple[str, int]
@@ -34,8 +33,7 @@ class MemoryBus(Bus):
         self._members: dict[str, MemoryConsumer] = {}
         self._closed = False
 
-    def publish(self, topic: str, key: str, value: Mapping[str, Any]) -> None:
-        data = encode_value(value)
+    def publish_encoded(self, topic: str, key: str, data: bytes) -> None:
         with self._cond:
             self._check_open()
             parts = self._log(topic)
@@ -99,7 +97,9 @@ class MemoryConsumer(Consumer):
                     return batch
                 cond.wait(remaining)
 
-    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
+    def commit(
+        self, offsets: Mapping[TopicPartition, int] | None = None, *, wait: bool = True
+    ) -> None:
         with self._bus._cond:
             if self._closed:
                 raise BusError("consumer is closed")

@@ -12,7 +12,7 @@ from pipeline.events import EntryEvent
 
 def publish_event(bus: Bus, topics: Topics, event: EntryEvent) -> None:
     """Publish an entry keyed by plate (or camera), so one vehicle's events stay in order."""
-    bus.publish(topics.entries, event.key, event.model_dump(mode="json"))
+    bus.publish_encoded(topics.entries, event.key, event.model_dump_json().encode())
 
 
 def dead_letter(bus: Bus, topics: Topics, message: Message, reason: str) -> None:

@@ -118,6 +118,6 @@ def publish(bus: Bus, topics: Topics, events: Iterable[FlagEvent]) -> int:
     """Queue flag events, keyed like entries; the caller flushes. Returns how many."""
     n = 0
     for event in events:
-        bus.publish(topics.flags, event.key, event.model_dump(mode="json"))
+        bus.publish_encoded(topics.flags, event.key, event.model_dump_json().encode())
         n += 1
     return n

@@ -5,14 +5,17 @@ Per batch, in this order (the order is the delivery guarantee):
 1. poll up to ``batch`` records; decode each (bad ones are dead-lettered, see ``decode``);
 2. prepare: find the entries already decided and decide the others (reads only);
 3. write: store entry, decision and flag in one transaction, idempotent by ``event_id``, then
-   publish the flag events;
-4. at a checkpoint (every ``commit_interval_s``, and on stop): flush the producer, and only then
-   commit the offsets of the batches whose step 3 is done.
+   publish the flag events and the dead letters;
+4. deliver: wait until the broker has acknowledged everything published so far (a flush);
+5. at a checkpoint (every ``commit_interval_s``, and on stop): commit the offsets of the
+   batches whose step 4 is done (asynchronously while running: the loop never waits on it).
 
 ``run`` pipelines the steps: a writer thread does step 3 of one batch while the main thread polls,
 decodes and prepares the next (the database works, and waits on disk or network, without holding
-the GIL, so the two overlap on two cores). At most one batch is being written and one prepared.
-``run_once`` does one batch start to end, for tests and tools.
+the GIL), and a delivery thread waits for the broker's acknowledgements, so neither the loop nor
+the writer waits on the network. At most one batch is being written and one prepared; flushes
+complete in order, so batches are done in order. ``run_once`` does one batch start to end, for
+tests and tools.
 
 A crash anywhere before 4 redelivers the batch (and any others since the last checkpoint); step 2
 then finds the entries already decided, or step 3 loses the insert race to the stored decision,
@@ -25,6 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -85,6 +89,7 @@ class _Batch:
     messages: list[Message]
     stats: BatchStats
     events: list[EntryEvent] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
     prepared: PreparedBatch | None = None
 
     def offsets(self) -> Offsets:
@@ -144,29 +149,47 @@ class MatcherService:
             self.options.batch,
             self.options.grace,
         )
-        writing: Future[_Batch] | None = None  # the batch the writer thread has in hand
+        writing: Future[tuple[_Batch, Future[None]]] | None = None  # in the writer's hands
+        # Written batches, each with the flush that confirms its deliveries, oldest first.
+        delivering: deque[tuple[_Batch, Future[None]]] = deque()
+        writer = ThreadPoolExecutor(1, thread_name_prefix="matcher-writer")
+        delivery = ThreadPoolExecutor(1, thread_name_prefix="matcher-delivery")
+
+        def write(batch: _Batch) -> tuple[_Batch, Future[None]]:
+            # In the writer thread: the flush starts as soon as the flags are published (it also
+            # sends them at once, without the producer's linger).
+            self._write(batch, stop)
+            return batch, delivery.submit(self.bus.flush, self.options.flush_timeout_s)
+
+        def deliver(written: Future[tuple[_Batch, Future[None]]]) -> None:
+            delivering.append(written.result())  # the writer's error, if any, is raised here
+
         try:
-            with ThreadPoolExecutor(1, thread_name_prefix="matcher-writer") as writer:
-                try:
-                    while not stop.is_set():
-                        batch = self._poll_batch(self.options.batch)
-                        # The writer stores the previous batch while this one is prepared; then
-                        # (or when idle) it is waited for, so one batch at most is in its hands.
-                        if batch is not None:
-                            self._prepare(batch, stop)
-                        if writing is not None:
-                            self._collect(writing)
-                            writing = None
-                        if batch is not None:
-                            writing = writer.submit(self._write_batch, batch, stop)
-                        self._checkpoint_if_due()
-                        self.meter.tick()
-                finally:
+            try:
+                while not stop.is_set():
+                    batch = self._poll_batch(self.options.batch)
+                    # The writer stores the previous batch while this one is prepared; then (or
+                    # when idle) it is waited for, so one batch at most is in its hands.
+                    if batch is not None:
+                        self._prepare(batch, stop)
                     if writing is not None:
-                        self._collect(writing)
+                        deliver(writing)
+                        writing = None
+                    if batch is not None:
+                        writing = writer.submit(write, batch)
+                    self._settle(delivering, wait=False)
+                    self._checkpoint_if_due()
+                    self.meter.tick()
+            finally:
+                # Finish what is in hand; an error already on its way keeps priority.
+                if writing is not None:
+                    deliver(writing)
+                self._settle(delivering, wait=True)
         except _Stopped:
             pass
         finally:
+            writer.shutdown(wait=True, cancel_futures=True)
+            delivery.shutdown(wait=True, cancel_futures=True)
             self.meter.tick(force=True)
             self.close()
         log.info("matcher: stopped after %d records", self.meter.totals["records"])
@@ -179,7 +202,7 @@ class MatcherService:
         it did."""
         batch = self._poll_batch(max_records or self.options.batch)
         if batch is None:
-            self._checkpoint_if_due()
+            self._checkpoint_if_due(wait=True)
             self.meter.tick()
             return BatchStats()
         try:
@@ -187,8 +210,9 @@ class MatcherService:
             stats = self._write(batch, stop)
         except _Stopped:  # stopping while the store or broker was away: nothing committed
             return BatchStats(records=len(batch.messages))
+        self.bus.flush(self.options.flush_timeout_s)
         self._finished(batch, stats)
-        self._checkpoint_if_due()
+        self._checkpoint_if_due(wait=True)
         self.meter.tick()
         return stats
 
@@ -196,30 +220,29 @@ class MatcherService:
         """Commit what is fully processed (never a batch that failed), then leave the group."""
         if self._consumer is not None:
             try:
-                self._checkpoint()
+                self._checkpoint(wait=True)
             finally:
                 self._consumer.close()
                 self._consumer = None
 
     # -- checkpoints: flush, then commit --
 
-    def _checkpoint_if_due(self) -> None:
+    def _checkpoint_if_due(self, *, wait: bool = False) -> None:
         if time.monotonic() - self._last_checkpoint >= self.options.commit_interval_s:
-            self._checkpoint()
+            self._checkpoint(wait=wait)
 
-    def _checkpoint(self) -> None:
-        """Flush the flags and dead letters of every processed batch, then commit their offsets.
+    def _checkpoint(self, *, wait: bool = False) -> None:
+        """Commit the offsets of the batches fully processed since the last checkpoint.
 
-        Batches between checkpoints are not committed one by one: the latest offsets cover them,
-        and a crash before the commit only means more records come back, already decided. A
-        flush that fails stops the matcher (policy).
+        Their flags and dead letters are already delivered (``_write`` flushes), so nothing is
+        waited for here. Batches between checkpoints are not committed one by one: the latest
+        offsets cover them, and a lost commit only means more records come back, already
+        decided. Without ``wait`` the commit is asynchronous.
         """
         if not self._done or self._consumer is None:
             return
-        # Taken first: after a failed flush, close() must not commit what was not delivered.
         offsets, self._done = self._done, {}
-        self.bus.flush(self.options.flush_timeout_s)
-        self._commit(offsets)
+        self._commit(offsets, wait=wait)
         self._last_checkpoint = time.monotonic()
 
     # -- the steps --
@@ -243,16 +266,16 @@ class MatcherService:
     def _prepare(self, batch: _Batch, stop: threading.Event | None) -> None:
         """Decode (dead-lettering what is not an entry) and decide, without writing."""
         step = _Steps(batch.stats.steps)
-        batch.events = self._decode(batch.messages, batch.stats)
+        batch.events = self._decode(batch)
         step("decode")
         batch.prepared = self._with_retries(
             lambda: self.matcher.prepare(batch.events), len(batch.messages), stop
         )
         step("prepare")
 
-    def _decode(self, messages: list[Message], stats: BatchStats) -> list[EntryEvent]:
+    def _decode(self, batch: _Batch) -> list[EntryEvent]:
         events: list[EntryEvent] = []
-        for message in messages:
+        for message in batch.messages:
             decoded = decode_entry(message)
             if isinstance(decoded, Rejected):
                 log.warning(
@@ -262,10 +285,10 @@ class MatcherService:
                     message.offset,
                     decoded.reason,
                 )
-                dead_letter(self.bus, self.topics, message, decoded.reason)
-                stats.dead_letters += 1
+                batch.rejected.append(decoded)
             else:
                 events.append(decoded)
+        batch.stats.dead_letters = len(batch.rejected)
         return events
 
     def _write(self, batch: _Batch, stop: threading.Event | None) -> BatchStats:
@@ -296,20 +319,22 @@ class MatcherService:
                 to_publish += flag_events.load(self.store, replayed_flags)
             stats.flags = flag_events.publish(self.bus, self.topics, to_publish)
             stats.flag_ids = [f.flag_id for f in to_publish]
+            for rejected in batch.rejected:
+                dead_letter(self.bus, self.topics, rejected.message, rejected.reason)
             step("publish")
 
         self._with_retries(store_and_publish, len(batch.messages), stop)
         stats.seconds = sum(v for k, v in stats.steps.items() if k != "poll")
         return stats
 
-    def _write_batch(self, batch: _Batch, stop: threading.Event | None) -> _Batch:
-        self._write(batch, stop)
-        return batch
-
-    def _collect(self, writing: Future[_Batch]) -> None:
-        """Wait for the batch being written (re-raising its error here), then count it done."""
-        batch = writing.result()
-        self._finished(batch, batch.stats)
+    def _settle(self, delivering: deque[tuple[_Batch, Future[None]]], *, wait: bool) -> None:
+        """Count done the batches whose deliveries are confirmed, oldest first (``wait``: all of
+        them). A failed flush stops the matcher (policy): their offsets stay uncommitted, so a
+        restart redelivers those entries and republishes their flags."""
+        while delivering and (wait or delivering[0][1].done()):
+            batch, flush = delivering.popleft()
+            flush.result()
+            self._finished(batch, batch.stats)
 
     def _finished(self, batch: _Batch, stats: BatchStats) -> None:
         """The batch is stored and its flags published: its offsets may be committed."""
@@ -350,9 +375,9 @@ class MatcherService:
                 if stop is None:
                     time.sleep(delay)
 
-    def _commit(self, offsets: Mapping[tuple[str, int], int]) -> None:
+    def _commit(self, offsets: Mapping[tuple[str, int], int], *, wait: bool) -> None:
         try:
-            self.consumer.commit(offsets)
+            self.consumer.commit(offsets, wait=wait)
         except Exception as exc:
             if classify(exc) is not Action.IGNORE:
                 raise

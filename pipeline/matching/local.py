@@ -10,10 +10,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from pipeline.events import EntryEvent
 from pipeline.matching.lookup import DeclarationLookup, SqlDeclarationLookup
@@ -26,15 +24,17 @@ from pipeline.matching.rules import (
     decide,
     window_covers,
 )
-from pipeline.store.bulk import record_decisions, record_entries
-from pipeline.store.db import Store
-from pipeline.store.models import DecisionRow, Entry, Flag, table_of
-from pipeline.store.writes import (
-    audit,
-    insert_ignoring_conflicts,
-    open_flag_rows,
+from pipeline.store.bulk import (
+    StoredDecision,
+    audit_flags,
+    open_flags,
+    record_decisions,
+    record_entries,
     stored_decisions,
 )
+from pipeline.store.db import Store
+from pipeline.store.models import Entry, Flag
+from pipeline.store.writes import audit
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,7 @@ class PreparedBatch:
     events: list[EntryEvent]  # distinct by event_id, in arrival order
     fresh: list[EntryEvent]  # not decided before
     decided: list[tuple[EntryEvent, Decision]]  # the fresh inbound ones
-    known: dict[str, DecisionRow]  # stored decisions of re-delivered events
-    known_flags: dict[str, int]
+    known: dict[str, StoredDecision]  # stored decisions of re-delivered events
 
 
 class InProcessMatcher:
@@ -110,15 +109,13 @@ class InProcessMatcher:
         unique = list(first_seen.values())
         with self._store.session() as session:
             known = stored_decisions(session, [e.event_id for e in unique])
-            # Replays are rare (a restart after a crash): only then ask for their flags.
-            known_flags = flag_ids_by_event(session, [k for k, r in known.items() if r.flagged])
         fresh = [e for e in unique if e.event_id not in known]
-        return PreparedBatch(unique, fresh, self._decide(fresh), known, known_flags)
+        return PreparedBatch(unique, fresh, self._decide(fresh), known)
 
     def record(self, batch: PreparedBatch) -> list[Decided]:
         """The write half: store the fresh entries with their decisions and flags in one
         transaction; returns every event's decision, in order (outbound events excepted)."""
-        known, known_flags = dict(batch.known), dict(batch.known_flags)
+        known = dict(batch.known)
         now = self._clock()
         with self._store.transaction() as session:
             # Another matcher, or a batch stored after this one was prepared, may have raced us
@@ -142,19 +139,15 @@ class InProcessMatcher:
                         for e, d in ours
                     ],
                 )
-            flag_rows = open_flag_rows(
+            new_flags = open_flags(
+                session,
                 [(e.event_id, d.outcome.value, int(d.priority)) for e, d in ours if d.flagged],
                 now,
             )
-            new_flags = _insert_flags(session, flag_rows)
-            audit(session, new_flags.values(), "opened", SYSTEM_ACTOR)
+            audit_flags(session, new_flags.values(), "opened", SYSTEM_ACTOR, now)
             lost = [e.event_id for e in batch.fresh if e.event_id not in new_ids]
             if lost:
-                won = stored_decisions(session, lost)
-                known.update(won)
-                known_flags.update(
-                    flag_ids_by_event(session, [k for k, r in won.items() if r.flagged])
-                )
+                known.update(stored_decisions(session, lost))
         log.debug(
             "batch: %d events, %d replayed, %d decided, %d flagged",
             len(batch.events),
@@ -166,10 +159,11 @@ class InProcessMatcher:
         mine = {e.event_id: d for e, d in ours}
         out: list[Decided] = []
         for event in batch.events:
-            row = known.get(event.event_id)
-            if row is not None:
-                flag = known_flags.get(event.event_id)
-                out.append(Decided(event, _from_row(row), row.decided_at, False, flag))
+            stored = known.get(event.event_id)
+            if stored is not None:
+                out.append(
+                    Decided(event, _from_stored(stored), stored.decided_at, False, stored.flag_id)
+                )
             elif event.event_id in mine:
                 flag = new_flags.get(event.event_id)
                 out.append(Decided(event, mine[event.event_id], now, True, flag))
@@ -241,29 +235,11 @@ class InProcessMatcher:
         return ids
 
 
-def flag_ids_by_event(session: Session, event_ids: Sequence[str]) -> dict[str, int]:
-    if not event_ids:
-        return {}
-    rows = session.execute(select(Flag.event_id, Flag.id).where(Flag.event_id.in_(event_ids)))
-    return {event_id: flag_id for event_id, flag_id in rows}
-
-
-def _insert_flags(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert flags, skipping events that already have one; returns event id -> new flag id."""
-    if not rows:
-        return {}
-    table = table_of(Flag)
-    stmt = insert_ignoring_conflicts(session, table, ["event_id"]).returning(
-        table.c.event_id, table.c.id
-    )
-    return {event_id: flag_id for event_id, flag_id in session.execute(stmt, rows)}
-
-
-def _from_row(row: DecisionRow) -> Decision:
+def _from_stored(stored: StoredDecision) -> Decision:
     return Decision(
-        outcome=Outcome(row.outcome),
-        flagged=row.flagged,
-        reason=row.reason,
-        declaration_id=row.declaration_id,
-        priority=Priority(row.priority),
+        outcome=Outcome(stored.outcome),
+        flagged=stored.flagged,
+        reason=stored.reason,
+        declaration_id=stored.declaration_id,
+        priority=Priority(stored.priority),
     )

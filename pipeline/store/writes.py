@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Table, select
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,6 @@ from pipeline.matching.records import ANY_CHECKPOINT, DeclarationRecord
 from pipeline.store.models import (
     ApiKey,
     CameraStatus,
-    DecisionRow,
     Declaration,
     Flag,
     FlagAudit,
@@ -84,13 +83,6 @@ def audit(
     ]
     if rows:
         session.execute(table_of(FlagAudit).insert(), rows)
-
-
-def stored_decisions(session: Session, event_ids: Sequence[str]) -> dict[str, DecisionRow]:
-    if not event_ids:
-        return {}
-    rows = session.scalars(select(DecisionRow).where(DecisionRow.event_id.in_(event_ids)))
-    return {row.event_id: row for row in rows}
 
 
 def to_record(row: Declaration | Mapping[Any, Any]) -> DeclarationRecord:

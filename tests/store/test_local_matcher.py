@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from pipeline.matching.local import InProcessMatcher
 from pipeline.matching.rules import Outcome
@@ -139,18 +139,34 @@ def test_declaration_filed_after_the_grace_period_does_not_resolve(store: Store)
         assert session.scalars(select(Flag.status)).one() == "open"
 
 
+# The database itself refuses the last write of the batch (the audit rows), as a lost connection
+# or a full disk would: the matcher's writes go to the driver, so the failure is made there too.
+_FAIL_AUDIT = {
+    "sqlite": [
+        "CREATE TRIGGER fail_audit BEFORE INSERT ON flag_audit "
+        "BEGIN SELECT RAISE(ABORT, 'audit refused'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'audit refused'; END $$",
+        "CREATE TRIGGER fail_audit BEFORE INSERT ON flag_audit "
+        "FOR EACH ROW EXECUTE FUNCTION fail_audit()",
+    ],
+}
+
+
 def test_failed_write_leaves_nothing_half_written(store: Store) -> None:
     m = matcher(store)
     events = [make_event("51F22222"), make_event("75A12345")]
-
-    def fail_on_audit(conn, cursor, statement, *args) -> None:
-        if statement.startswith("INSERT INTO flag_audit"):
-            raise RuntimeError("connection lost")
-
-    event.listen(store.engine, "before_cursor_execute", fail_on_audit)
-    with pytest.raises(RuntimeError, match="connection lost"):
+    with store.engine.begin() as conn:
+        for sql in _FAIL_AUDIT[store.dialect]:
+            conn.exec_driver_sql(sql)
+    with pytest.raises(Exception, match="audit refused"):
         m.decide_batch(events)
-    event.remove(store.engine, "before_cursor_execute", fail_on_audit)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "DROP TRIGGER fail_audit" + (" ON flag_audit" if store.dialect == "postgresql" else "")
+        )
     counts = [count(store, model) for model in (Entry, DecisionRow, Flag, FlagAudit)]
     assert counts == [0, 0, 0, 0]
     # The redelivery after the failure is decided normally.
