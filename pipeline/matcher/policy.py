@@ -16,11 +16,22 @@
 
 from __future__ import annotations
 
+import sqlite3
 from enum import Enum
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pipeline.bus import BusError, CommitError
+
+# The hot path talks to the database drivers directly (pipeline.store.bulk), so their own
+# "database away / locked" errors arrive unwrapped by SQLAlchemy.
+_DRIVER_TRANSIENT: tuple[type[BaseException], ...] = (sqlite3.OperationalError,)
+try:
+    import psycopg
+
+    _DRIVER_TRANSIENT += (psycopg.OperationalError,)
+except ImportError:  # pragma: no cover - PostgreSQL support not installed
+    pass
 
 
 class Action(Enum):
@@ -38,7 +49,7 @@ def classify(exc: BaseException) -> Action:
         return Action.IGNORE
     if isinstance(exc, BusError):
         return Action.RETRY
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, (OperationalError, *_DRIVER_TRANSIENT)):
         return Action.RETRY
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return Action.RETRY

@@ -5,6 +5,7 @@ from pipeline.matching.plates import (
     confusion_key,
     is_probable_match,
     normalise_plate,
+    one_apart_in_group,
 )
 
 
@@ -43,3 +44,16 @@ def test_probable_match_is_one_confusable_substitution() -> None:
     assert not is_probable_match("75A12345", "75A12345")  # exact is not "probable"
     assert not is_probable_match("75A1Z34S", "75A12345")
     assert is_probable_match("75A1Z34S", "75A12345", max_substitutions=2)
+
+
+@pytest.mark.parametrize(
+    "declared",
+    ["75A12345", "75A1Z345", "T5A12345", "75A1234S", "75A1Z34S", "T5A1234S", "7SAIZ34S"],
+)
+def test_one_apart_in_group_agrees_with_the_general_rule(declared: str) -> None:
+    # The lookups' shortcut for plates sharing a confusion key: exact or one substitution.
+    read = "75A12345"
+    assert confusion_key(read) == confusion_key(declared)
+    expected = read == declared or is_probable_match(read, declared)
+    assert one_apart_in_group(read, declared) is expected
+    assert one_apart_in_group(declared, read) is expected
