@@ -248,11 +248,12 @@ class MatcherService:
     # -- the steps --
 
     def _poll_batch(self, limit: int) -> _Batch | None:
-        # Wait for the first records, then take what is already fetched without waiting, so a
-        # backlog fills the batch and a trickle is decided at once.
+        # Wait for the first records; when they look like a backlog (half a batch or more), take
+        # what is already fetched without waiting, to fill the batch. A trickle is decided at
+        # once: each extra poll costs kafka-python several hand-offs to its network thread.
         started = time.perf_counter()
         messages = self.consumer.poll(self.options.poll_timeout_ms)
-        while messages and len(messages) < limit:
+        while messages and limit // 2 <= len(messages) < limit:
             more = self.consumer.poll(0)
             if not more:
                 break
