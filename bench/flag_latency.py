@@ -8,7 +8,9 @@ Starts its own broker (and PostgreSQL server for ``--backend postgresql``), runs
 ``entrywatch matcher`` as a separate process, and publishes undeclared entries (each raises a
 flag) at ``--rate`` per second. Latency per entry = the flag's arrival at this process's flags
 consumer minus the wall-clock time just before ``publish`` of the entry (the producer's 5 ms linger
-included). JSON results go to out/bench/, a markdown snippet to stdout.
+included), split at the flag's ``decided_at`` into entry -> decision and decision -> arrival. This
+process freezes and relaxes its own garbage collector, so its pauses are not counted as the
+matcher's. JSON results go to out/bench/, a markdown snippet to stdout.
 """
 
 from __future__ import annotations
