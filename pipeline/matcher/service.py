@@ -31,21 +31,24 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
-from pipeline.bus import Bus, Consumer, Message, Topics, dead_letter
+from pipeline.bus import Bus, Consumer, Topics, dead_letter
 from pipeline.events import EntryEvent, FlagEvent
 from pipeline.matcher import flag_events
+from pipeline.matcher.batch import Batch, BatchStats, Offsets, Steps
 from pipeline.matcher.decode import Rejected, decode_entry
 from pipeline.matcher.lookup import DriverDeclarationLookup
 from pipeline.matcher.meter import Meter
 from pipeline.matcher.policy import Action, classify, retry_delay
-from pipeline.matching.local import DEFAULT_GRACE, InProcessMatcher, PreparedBatch
+from pipeline.matching.local import DEFAULT_GRACE, InProcessMatcher
 from pipeline.store.db import Store
 
 log = logging.getLogger("pipeline.matcher")
+
+T = TypeVar("T")
 
 DEFAULT_GROUP = "entrywatch-matcher"
 DEFAULT_BATCH = 2000
@@ -58,47 +61,12 @@ class MatcherOptions:
     grace: timedelta = DEFAULT_GRACE
     # How long an idle poll waits; bounds how quickly a stop request is noticed.
     poll_timeout_ms: int = 500
+    # How long a batch's deliveries may take to be confirmed before the matcher stops.
     flush_timeout_s: float = 60.0
-    # Flush and commit at most this often. Flags go out as soon as they are published (the
-    # producer's linger); batches in between are committed by the next checkpoint.
+    # Commit offsets at most this often. Flags go out as soon as they are published, and the
+    # delivery thread confirms them; batches in between are covered by the next commit.
     commit_interval_s: float = 0.2
     log_every_s: float = 10.0
-
-
-@dataclass
-class BatchStats:
-    records: int = 0
-    decided: int = 0
-    replayed: int = 0
-    flags: int = 0
-    dead_letters: int = 0
-    seconds: float = 0.0
-    flag_ids: list[int] = field(default_factory=list)
-    # Seconds per step (poll, decode, prepare, write, publish, checkpoint): where time goes.
-    steps: dict[str, float] = field(default_factory=dict)
-
-
-Offsets = dict[tuple[str, int], int]
-T = TypeVar("T")
-
-
-@dataclass
-class _Batch:
-    """A polled batch on its way through the steps."""
-
-    messages: list[Message]
-    stats: BatchStats
-    events: list[EntryEvent] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-    prepared: PreparedBatch | None = None
-
-    def offsets(self) -> Offsets:
-        """The next offset to read per partition once this batch is done."""
-        out: Offsets = {}
-        for m in self.messages:
-            tp = (m.topic, m.partition)
-            out[tp] = max(out.get(tp, 0), m.offset + 1)
-        return out
 
 
 class _Stopped(Exception):
@@ -149,19 +117,19 @@ class MatcherService:
             self.options.batch,
             self.options.grace,
         )
-        writing: Future[tuple[_Batch, Future[None]]] | None = None  # in the writer's hands
+        writing: Future[tuple[Batch, Future[None]]] | None = None  # in the writer's hands
         # Written batches, each with the flush that confirms its deliveries, oldest first.
-        delivering: deque[tuple[_Batch, Future[None]]] = deque()
+        delivering: deque[tuple[Batch, Future[None]]] = deque()
         writer = ThreadPoolExecutor(1, thread_name_prefix="matcher-writer")
         delivery = ThreadPoolExecutor(1, thread_name_prefix="matcher-delivery")
 
-        def write(batch: _Batch) -> tuple[_Batch, Future[None]]:
+        def write(batch: Batch) -> tuple[Batch, Future[None]]:
             # In the writer thread: the flush starts as soon as the flags are published (it also
             # sends them at once, without the producer's linger).
             self._write(batch, stop)
             return batch, delivery.submit(self.bus.flush, self.options.flush_timeout_s)
 
-        def deliver(written: Future[tuple[_Batch, Future[None]]]) -> None:
+        def deliver(written: Future[tuple[Batch, Future[None]]]) -> None:
             delivering.append(written.result())  # the writer's error, if any, is raised here
 
         try:
@@ -247,7 +215,7 @@ class MatcherService:
 
     # -- the steps --
 
-    def _poll_batch(self, limit: int) -> _Batch | None:
+    def _poll_batch(self, limit: int) -> Batch | None:
         # Wait for the first records; when they look like a backlog (half a batch or more), take
         # what is already fetched without waiting, to fill the batch. A trickle is decided at
         # once: each extra poll costs kafka-python several hand-offs to its network thread.
@@ -260,13 +228,13 @@ class MatcherService:
             messages += more
         if not messages:
             return None
-        batch = _Batch(messages, BatchStats(records=len(messages)))
+        batch = Batch(messages, BatchStats(records=len(messages)))
         batch.stats.steps["poll"] = time.perf_counter() - started
         return batch
 
-    def _prepare(self, batch: _Batch, stop: threading.Event | None) -> None:
+    def _prepare(self, batch: Batch, stop: threading.Event | None) -> None:
         """Decode (dead-lettering what is not an entry) and decide, without writing."""
-        step = _Steps(batch.stats.steps)
+        step = Steps(batch.stats.steps)
         batch.events = self._decode(batch)
         step("decode")
         batch.prepared = self._with_retries(
@@ -274,7 +242,7 @@ class MatcherService:
         )
         step("prepare")
 
-    def _decode(self, batch: _Batch) -> list[EntryEvent]:
+    def _decode(self, batch: Batch) -> list[EntryEvent]:
         events: list[EntryEvent] = []
         for message in batch.messages:
             decoded = decode_entry(message)
@@ -292,14 +260,14 @@ class MatcherService:
         batch.stats.dead_letters = len(batch.rejected)
         return events
 
-    def _write(self, batch: _Batch, stop: threading.Event | None) -> BatchStats:
+    def _write(self, batch: Batch, stop: threading.Event | None) -> BatchStats:
         """Store the prepared batch and publish its flags (in the writer thread under ``run``)."""
         prepared = batch.prepared
         assert prepared is not None, "prepare before write"
         stats = batch.stats
 
         def store_and_publish() -> None:
-            step = _Steps(stats.steps)
+            step = Steps(stats.steps)
             decided = self.matcher.record(prepared) if prepared.events else []
             step("write")
             stats.decided = stats.replayed = 0
@@ -328,7 +296,7 @@ class MatcherService:
         stats.seconds = sum(v for k, v in stats.steps.items() if k != "poll")
         return stats
 
-    def _settle(self, delivering: deque[tuple[_Batch, Future[None]]], *, wait: bool) -> None:
+    def _settle(self, delivering: deque[tuple[Batch, Future[None]]], *, wait: bool) -> None:
         """Count done the batches whose deliveries are confirmed, oldest first (``wait``: all of
         them). A failed flush stops the matcher (policy): their offsets stay uncommitted, so a
         restart redelivers those entries and republishes their flags."""
@@ -337,7 +305,7 @@ class MatcherService:
             flush.result()
             self._finished(batch, batch.stats)
 
-    def _finished(self, batch: _Batch, stats: BatchStats) -> None:
+    def _finished(self, batch: Batch, stats: BatchStats) -> None:
         """The batch is stored and its flags published: its offsets may be committed."""
         for tp, offset in batch.offsets().items():
             self._done[tp] = max(self._done.get(tp, 0), offset)
@@ -383,16 +351,3 @@ class MatcherService:
             if classify(exc) is not Action.IGNORE:
                 raise
             log.warning("matcher: offsets not committed (%s); the batch will be redelivered", exc)
-
-
-class _Steps:
-    """Records the time since the previous call under a step's name."""
-
-    def __init__(self, into: dict[str, float]) -> None:
-        self._into = into
-        self._last = time.perf_counter()
-
-    def __call__(self, name: str) -> None:
-        now = time.perf_counter()
-        self._into[name] = now - self._last
-        self._last = now

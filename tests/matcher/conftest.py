@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 
 from pipeline.bus import Bus, Consumer, Message, Topics
-from pipeline.matcher import MatcherOptions, MatcherService
+from pipeline.matcher import BatchStats, MatcherOptions, MatcherService
 from pipeline.matcher.bus import open_matcher_bus
 from pipeline.store import Store
 from tooling.kafka_broker import KafkaBroker
@@ -43,9 +43,11 @@ def make_service(
 ) -> Iterator[Callable[..., MatcherService]]:
     made: list[MatcherService] = []
 
-    def make(**options: object) -> MatcherService:
+    def make(
+        on_batch: Callable[[BatchStats], None] | None = None, **options: object
+    ) -> MatcherService:
         opts = MatcherOptions(group=group, poll_timeout_ms=200, **options)  # type: ignore[arg-type]
-        service = MatcherService(bus, store, topics=kafka_topics, options=opts)
+        service = MatcherService(bus, store, topics=kafka_topics, options=opts, on_batch=on_batch)
         made.append(service)
         return service
 

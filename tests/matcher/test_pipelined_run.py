@@ -36,8 +36,13 @@ def count(store: Store, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def run_until(service: MatcherService, want: int, timeout_s: float = 60.0) -> threading.Thread:
-    """Start ``service.run`` in a thread that stops once ``want`` records are done."""
+def run_until(
+    make_service: Callable[..., MatcherService],
+    want: int,
+    timeout_s: float = 60.0,
+    **options: object,
+) -> threading.Thread:
+    """Start a service's ``run`` in a thread that stops once ``want`` records are done."""
     stop = threading.Event()
     done = 0
 
@@ -47,10 +52,10 @@ def run_until(service: MatcherService, want: int, timeout_s: float = 60.0) -> th
         if done >= want:
             stop.set()
 
-    service._on_batch = on_batch
+    service = make_service(on_batch=on_batch, **options)
     thread = threading.Thread(target=service.run, args=(stop,), daemon=True)
     thread.start()
-    threading.Timer(timeout_s, stop.set).start()
+    threading.Timer(60.0, stop.set).start()  # a stuck loop fails the test, not the session
     return thread
 
 
@@ -59,8 +64,7 @@ def test_run_decides_every_entry_once_and_commits_what_it_delivered(
 ) -> None:
     declare(store, *(declaration_in(f"43A{i:05d}") for i in range(0, N, 3)))
     publish(bus, kafka_topics)
-    service = make_service(batch=64)  # several batches, so the stages overlap
-    run_until(service, N).join(90)
+    run_until(make_service, N, batch=64).join(90)  # several batches, so the stages overlap
 
     assert count(store, Entry) == count(store, DecisionRow) == N
     flagged = count(store, Flag)
