@@ -22,6 +22,7 @@ from kafka.producer import KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from pipeline.bus.base import Bus, Consumer, Message
+from pipeline.bus.deliveries import DeliveryTracker
 from pipeline.bus.errors import BusError, CommitError, PublishError
 
 log = logging.getLogger(__name__)
@@ -69,24 +70,21 @@ class KafkaBus(Bus):
         self._lock = threading.Lock()
         self._producer: KafkaProducer | None = None
         self._known_topics: set[str] = set()
-        # Records sent but not yet acknowledged or failed; flush waits for zero.
-        self._done = threading.Condition()
-        self._pending = 0
-        self._failures: list[str] = []
+        # Records sent but not yet acknowledged or failed; a flush waits for those sent before it.
+        self._deliveries = DeliveryTracker()
         self._closed = False
 
     def publish_encoded(self, topic: str, key: str, data: bytes) -> None:
         producer = self._ready_producer(topic)
-        with self._done:
-            self._pending += 1
+        seq = self._deliveries.sent()
         try:
             with _translated(BusError, f"publish to {topic}"):
                 future = producer.send(topic, key=key.encode("utf-8"), value=data)
         except BaseException:
-            self._settle()
+            self._deliveries.settle(seq)  # never sent: nothing to wait for (the caller knows)
             raise
-        future.add_callback(lambda _: self._settle())
-        future.add_errback(self._on_failure, topic, key)
+        future.add_callback(lambda _: self._deliveries.settle(seq))
+        future.add_errback(self._on_failure, topic, key, seq)
 
     def flush(self, timeout: float | None = None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -98,11 +96,8 @@ class KafkaBus(Bus):
                 # kafka-python's flush can give up early (e.g. on a batch it split after
                 # RecordTooLarge); the per-record futures below are the authority.
                 log.debug("producer flush: %s", e)
-        with self._done:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not self._done.wait_for(lambda: self._pending == 0, left):
-                raise PublishError(f"flush timed out with {self._pending} records undelivered")
-            failures, self._failures = self._failures, []
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        failures = self._deliveries.wait(left)
         if failures:
             more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
             raise PublishError(f"{len(failures)} records not delivered: {failures[:3]}{more}")
@@ -199,16 +194,9 @@ class KafkaBus(Bus):
         return {k: v for k, v in self._producer_config.items() if k.startswith(("security", "ssl",
                 "sasl"))}  # fmt: skip
 
-    def _settle(self) -> None:
-        with self._done:
-            self._pending -= 1
-            self._done.notify_all()
-
-    def _on_failure(self, topic: str, key: str, exc: BaseException) -> None:
+    def _on_failure(self, topic: str, key: str, seq: int, exc: BaseException) -> None:
         log.error("record not delivered: topic=%s key=%s: %s", topic, key, exc)
-        with self._done:
-            self._failures.append(f"{topic}/{key}: {exc}")
-        self._settle()
+        self._deliveries.settle(seq, f"{topic}/{key}: {exc}")
 
 
 def _log_failed_commit(offsets: Any, result: Any) -> None:

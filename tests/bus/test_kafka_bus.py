@@ -158,3 +158,31 @@ def test_a_rejected_record_fails_flush_not_publish(
     with pytest.raises(PublishError, match=r"1 records not delivered.*big"):
         bus.flush(30)
     bus.flush(30)  # failures are reported once
+
+
+def test_flush_is_not_starved_by_a_publisher_that_keeps_going(
+    bus: KafkaBus, kafka_topics: Topics
+) -> None:
+    # The matcher's delivery thread flushes batch N while its writer publishes batch N+1: the
+    # flush must return once what was published before it is acknowledged.
+    bus.publish(kafka_topics.flags, "k", {"n": -1})
+    bus.flush(30)  # topic created, producer connected
+    stop = threading.Event()
+
+    def keep_publishing() -> None:
+        n = 0
+        while not stop.is_set():
+            bus.publish(kafka_topics.flags, f"k{n % 7}", {"n": n})
+            n += 1
+
+    publisher = threading.Thread(target=keep_publishing, daemon=True)
+    publisher.start()
+    try:
+        time.sleep(0.2)
+        started = time.monotonic()
+        bus.flush(15)
+        assert time.monotonic() - started < 10
+    finally:
+        stop.set()
+        publisher.join(10)
+    bus.flush(30)
