@@ -29,8 +29,8 @@ from api.schemas import (
     FlagStatus,
 )
 from pipeline.store import Store
+from pipeline.store.bulk import audit_flags
 from pipeline.store.models import Entry, Flag, FlagAudit, utcnow
-from pipeline.store.writes import audit
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/flags", tags=["flags"])
@@ -189,7 +189,7 @@ def _change(
         if note is not None:
             flag.note = note
         audit_note = f"{outcome}: {note}" if outcome and note else (outcome or note)
-        audit(session, [flag_id], to_state, who.name, audit_note)
+        audit_flags(session, [flag_id], to_state, who.name, utcnow(), audit_note)
     log.info("flag %d %s by %s", flag_id, to_state, who.name)
     with store.session() as session:
         row = session.execute(flag_select().where(Flag.id == flag_id)).one()

@@ -20,7 +20,7 @@ class BatchStats:
     dead_letters: int = 0
     seconds: float = 0.0
     flag_ids: list[int] = field(default_factory=list)
-    # Seconds per step (poll, decode, prepare, write, publish, checkpoint): where time goes.
+    # Seconds per step (poll, decode, prepare, write, publish): where a batch's time goes.
     steps: dict[str, float] = field(default_factory=dict)
 
 

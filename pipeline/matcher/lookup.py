@@ -17,6 +17,7 @@ from typing import Any
 from pipeline.matching.lookup import assign_candidates
 from pipeline.matching.plates import by_confusion_key, normalised_plates
 from pipeline.matching.records import ANY_CHECKPOINT, DeclarationRecord
+from pipeline.store.bulk import in_list, list_param
 from pipeline.store.db import Store
 from pipeline.store.types import from_sqlite_utc_text
 
@@ -34,18 +35,13 @@ _PG_COLUMNS = (
     f"{_PG_UTC_TEXT.format('filed_at')}, plate_display, filed_via"
 )
 _SQL = {
-    # json_each turns the one JSON-array parameter into rows; the IN still uses the index.
-    "sqlite": f"SELECT {_SQLITE_COLUMNS} FROM declarations "
-    "WHERE confusion_key IN (SELECT value FROM json_each(?)) ORDER BY id",
-    "postgresql": f"SELECT {_PG_COLUMNS} FROM declarations "
-    "WHERE confusion_key = ANY(%s::varchar[]) ORDER BY id",
+    dialect: f"SELECT {columns} FROM declarations "
+    f"WHERE {in_list('confusion_key', dialect)} ORDER BY id"
+    for dialect, columns in (("sqlite", _SQLITE_COLUMNS), ("postgresql", _PG_COLUMNS))
 }
-
 _WATCHED = {
-    "sqlite": "SELECT plate_normalised FROM watchlist "
-    "WHERE plate_normalised IN (SELECT value FROM json_each(?))",
-    "postgresql": "SELECT plate_normalised FROM watchlist "
-    "WHERE plate_normalised = ANY(%s::varchar[])",
+    dialect: f"SELECT plate_normalised FROM watchlist WHERE {in_list('plate_normalised', dialect)}"
+    for dialect in _SQL
 }
 
 
@@ -74,7 +70,7 @@ class DriverDeclarationLookup:
         return {row[0] for row in self._query(_WATCHED[self._dialect], wanted)}
 
     def _query(self, sql: str, values: list[str]) -> list[tuple[Any, ...]]:
-        param: Any = json.dumps(values) if self._dialect == "sqlite" else values
+        param = list_param(self._dialect, values)
         with self._store.engine.connect() as conn:
             driver = conn.connection.driver_connection
             assert driver is not None

@@ -179,7 +179,7 @@ class MatcherService:
         except _Stopped:  # stopping while the store or broker was away: nothing committed
             return BatchStats(records=len(batch.messages))
         self.bus.flush(self.options.flush_timeout_s)
-        self._finished(batch, stats)
+        self._finished(batch)
         self._checkpoint_if_due(wait=True)
         self.meter.tick()
         return stats
@@ -193,7 +193,7 @@ class MatcherService:
                 self._consumer.close()
                 self._consumer = None
 
-    # -- checkpoints: flush, then commit --
+    # -- checkpoints: commit what is stored and delivered --
 
     def _checkpoint_if_due(self, *, wait: bool = False) -> None:
         if time.monotonic() - self._last_checkpoint >= self.options.commit_interval_s:
@@ -202,10 +202,11 @@ class MatcherService:
     def _checkpoint(self, *, wait: bool = False) -> None:
         """Commit the offsets of the batches fully processed since the last checkpoint.
 
-        Their flags and dead letters are already delivered (``_write`` flushes), so nothing is
-        waited for here. Batches between checkpoints are not committed one by one: the latest
-        offsets cover them, and a lost commit only means more records come back, already
-        decided. Without ``wait`` the commit is asynchronous.
+        Their flags and dead letters are already delivered (the delivery thread, or
+        ``run_once``, flushed before counting them done), so nothing is waited for here.
+        Batches between checkpoints are not committed one by one: the latest offsets cover them,
+        and a lost commit only means more records come back, already decided. Without ``wait``
+        the commit is asynchronous.
         """
         if not self._done or self._consumer is None:
             return
@@ -303,10 +304,11 @@ class MatcherService:
         while delivering and (wait or delivering[0][1].done()):
             batch, flush = delivering.popleft()
             flush.result()
-            self._finished(batch, batch.stats)
+            self._finished(batch)
 
-    def _finished(self, batch: Batch, stats: BatchStats) -> None:
-        """The batch is stored and its flags published: its offsets may be committed."""
+    def _finished(self, batch: Batch) -> None:
+        """The batch is stored and its flags delivered: its offsets may be committed."""
+        stats = batch.stats
         for tp, offset in batch.offsets().items():
             self._done[tp] = max(self._done.get(tp, 0), offset)
         self.meter.add(

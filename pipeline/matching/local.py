@@ -33,8 +33,7 @@ from pipeline.store.bulk import (
     stored_decisions,
 )
 from pipeline.store.db import Store
-from pipeline.store.models import Entry, Flag
-from pipeline.store.writes import audit
+from pipeline.store.models import Entry, Flag, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +228,9 @@ class InProcessMatcher:
                         updated_at=now,
                     )
                 )
-                audit(session, ids, "resolved", SYSTEM_ACTOR, f"{DECLARED_LATE}: {note}")
+                audit_flags(
+                    session, ids, "resolved", SYSTEM_ACTOR, utcnow(), f"{DECLARED_LATE}: {note}"
+                )
         if ids:
             log.info("declaration #%d resolved flags %s", declaration.id, ids)
         return ids

@@ -108,10 +108,20 @@ _STORED_DECISIONS = (
     "SELECT d.event_id, d.outcome, d.flagged, d.priority, d.declaration_id, d.reason, "
     "d.decided_at, f.id FROM decisions d LEFT JOIN flags f ON f.event_id = d.event_id "
 )
-_STORED_DECISIONS_WHERE = {
-    "sqlite": "WHERE d.event_id IN (SELECT value FROM json_each(?))",
-    "postgresql": "WHERE d.event_id = ANY(%s::text[])",
-}
+
+
+def in_list(column: str, dialect: str) -> str:
+    """A condition: ``column`` is one of a list bound as a single parameter (``list_param``),
+    so a statement's text does not change with the list's length. On SQLite ``json_each`` turns
+    a JSON array into rows; either way the column's index is used."""
+    if dialect == "sqlite":
+        return f"{column} IN (SELECT value FROM json_each(?))"
+    return f"{column} = ANY(%s::text[])"
+
+
+def list_param(dialect: str, values: Sequence[str]) -> Any:
+    """The one parameter ``in_list`` expects: a JSON array on SQLite, a list on PostgreSQL."""
+    return json.dumps(list(values)) if dialect == "sqlite" else list(values)
 
 
 def stored_decisions(session: Session, event_ids: Sequence[str]) -> dict[str, StoredDecision]:
@@ -120,8 +130,8 @@ def stored_decisions(session: Session, event_ids: Sequence[str]) -> dict[str, St
         return {}
     dialect = session.get_bind().dialect.name
     sqlite = dialect == "sqlite"
-    param: Any = json.dumps(list(event_ids)) if sqlite else list(event_ids)
-    rows = _fetch(session, _STORED_DECISIONS + _STORED_DECISIONS_WHERE[dialect], (param,))
+    sql = _STORED_DECISIONS + "WHERE " + in_list("d.event_id", dialect)
+    rows = _fetch(session, sql, (list_param(dialect, event_ids),))
     return {
         r[0]: StoredDecision(
             outcome=r[1],
@@ -159,16 +169,23 @@ def open_flags(
 
 
 def audit_flags(
-    session: Session, flag_ids: Iterable[int], action: str, actor: str, at: datetime
+    session: Session,
+    flag_ids: Iterable[int],
+    action: str,
+    actor: str,
+    at: datetime,
+    note: str | None = None,
 ) -> None:
-    """One audit row per flag (``pipeline.store.writes.audit`` through the driver)."""
+    """One audit row per flag: who did what, when (the matcher opening flags, an operator
+    acknowledging or resolving one, a late declaration resolving it)."""
     dialect = session.get_bind().dialect.name
     when: Any = sqlite_utc_text(at) if dialect == "sqlite" else at
-    rows = [(flag_id, action, actor, when) for flag_id in flag_ids]
+    rows = [(flag_id, action, actor, when, note) for flag_id in flag_ids]
     if not rows:
         return
     mark = "?" if dialect == "sqlite" else "%s"
-    sql = f"INSERT INTO flag_audit (flag_id, action, actor, at) VALUES ({', '.join([mark] * 4)})"
+    columns = "flag_id, action, actor, at, note"
+    sql = f"INSERT INTO flag_audit ({columns}) VALUES ({', '.join([mark] * 5)})"
     cursor = _driver(session).cursor()
     try:
         cursor.executemany(sql, rows)

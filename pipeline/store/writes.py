@@ -7,8 +7,7 @@ NOTHING`` so a re-delivered event changes nothing, on SQLite and PostgreSQL alik
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Insert, Table
@@ -20,8 +19,6 @@ from pipeline.store.models import (
     ApiKey,
     CameraStatus,
     Declaration,
-    Flag,
-    FlagAudit,
     WatchlistEntry,
     table_of,
     utcnow,
@@ -74,17 +71,6 @@ def add_to_watchlist(session: Session, plate_normalised: str, reason: str) -> No
     session.execute(stmt.values(**values))
 
 
-def audit(
-    session: Session, flag_ids: Iterable[int], action: str, actor: str, note: str | None = None
-) -> None:
-    rows = [
-        {"flag_id": fid, "action": action, "actor": actor, "at": utcnow(), "note": note}
-        for fid in flag_ids
-    ]
-    if rows:
-        session.execute(table_of(FlagAudit).insert(), rows)
-
-
 def to_record(row: Declaration | Mapping[Any, Any]) -> DeclarationRecord:
     """A stored declaration (ORM object or row mapping) as the rules see it."""
     get = (lambda k: row[k]) if isinstance(row, Mapping) else (lambda k: getattr(row, k))
@@ -99,30 +85,6 @@ def to_record(row: Declaration | Mapping[Any, Any]) -> DeclarationRecord:
         plate_display=get("plate_display"),
         filed_via=get("filed_via"),
     )
-
-
-def open_flag_rows(decided: Sequence[tuple[str, str, int]], now: datetime) -> list[dict[str, Any]]:
-    """Rows for new flags from ``(event_id, outcome, priority)``."""
-    return [
-        {
-            "event_id": event_id,
-            "reason": outcome,
-            "status": "open",
-            "priority": priority,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for event_id, outcome, priority in decided
-    ]
-
-
-def insert_flags(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert flags, skipping events that already have one; returns the new flag ids."""
-    if not rows:
-        return []
-    table = table_of(Flag)
-    stmt = insert_ignoring_conflicts(session, table, ["event_id"]).returning(table.c.id)
-    return list(session.execute(stmt, rows).scalars())
 
 
 CAMERA_STATUS_FIELDS = frozenset(

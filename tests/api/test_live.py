@@ -16,8 +16,7 @@ from api.main import create_app
 from api.settings import Settings
 from pipeline.store import Store
 from pipeline.store.bulk import record_entries
-from pipeline.store.models import utcnow
-from pipeline.store.writes import insert_flags, open_flag_rows
+from pipeline.store.models import Flag, utcnow
 from tests.api.conftest import LiveServer, make_flags, make_keys
 from tests.matching.factories import make_event
 
@@ -71,9 +70,11 @@ def test_poller_catches_ids_that_commit_out_of_order(store: Store) -> None:
     now = utcnow()
 
     def add(event_index: int, flag_id: int) -> None:
-        [row] = open_flag_rows([(events[event_index].event_id, "undeclared", 2)], now)
+        event_id = events[event_index].event_id
+        flag = Flag(id=flag_id, event_id=event_id, reason="undeclared", status="open",
+                    priority=2, created_at=now, updated_at=now)  # fmt: skip
         with store.transaction() as session:
-            insert_flags(session, [{**row, "id": flag_id}])
+            session.add(flag)
 
     add(0, base + 3)  # a later id commits first...
     assert [f.id for f in poller.poll()] == [base + 3]
