@@ -11,11 +11,11 @@ itself on a batch of thousands of plates.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pipeline.matching.lookup import assign_candidates
-from pipeline.matching.plates import by_confusion_key, normalised_plates
+from pipeline.matching.lookup import find_candidates
+from pipeline.matching.plates import normalised_plates
 from pipeline.matching.records import ANY_CHECKPOINT, DeclarationRecord
 from pipeline.store.bulk import in_list, list_param
 from pipeline.store.db import Store
@@ -53,15 +53,11 @@ class DriverDeclarationLookup:
             raise NotImplementedError(f"no driver lookup for {self._dialect}")
 
     def fetch(self, plates: Iterable[str]) -> dict[str, list[DeclarationRecord]]:
-        by_key = by_confusion_key(plates)
-        result: dict[str, list[DeclarationRecord]] = {
-            plate: [] for group in by_key.values() for plate in group
-        }
-        if not by_key:
-            return result
-        rows = self._query(_SQL[self._dialect], sorted(by_key))
-        assign_candidates(result, by_key, ((row[2], row[1], row) for row in rows), _to_record)
-        return result
+        return find_candidates(plates, self._rows, _to_record)
+
+    def _rows(self, keys: list[str]) -> Iterator[tuple[str, str, Any]]:
+        for row in self._query(_SQL[self._dialect], keys):
+            yield row[2], row[1], row
 
     def watchlisted(self, plates: Iterable[str]) -> set[str]:
         wanted = sorted(normalised_plates(plates))

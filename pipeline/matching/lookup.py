@@ -8,7 +8,7 @@ implementation below serves SQLite and PostgreSQL with the same code; an in-memo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 
@@ -44,7 +44,7 @@ class SqlDeclarationLookup:
 
     One query per ``chunk`` plates (one query for any ordinary batch): exact matches share the
     plate's confusion key, so ``confusion_key IN (...)`` on the indexed column returns exact and
-    near matches together; ``assign_candidates`` drops rows too far from every plate.
+    near matches together; ``find_candidates`` drops rows too far from every plate.
     """
 
     def __init__(self, store: Store, *, chunk: int = DEFAULT_CHUNK) -> None:
@@ -52,28 +52,19 @@ class SqlDeclarationLookup:
         self._chunk = chunk
 
     def fetch(self, plates: Iterable[str]) -> dict[str, list[DeclarationRecord]]:
-        by_key = by_confusion_key(plates)
-        result: dict[str, list[DeclarationRecord]] = {
-            plate: [] for group in by_key.values() for plate in group
-        }
-        if not by_key:
-            return result
+        return find_candidates(plates, self._rows, to_record)
+
+    def _rows(self, keys: list[str]) -> Iterator[tuple[str, str, Any]]:
         columns = [c for c in Declaration.__table__.c if c.name not in _UNUSED_COLUMNS]
         with self._store.session() as session:
-            for keys in _chunks(sorted(by_key), self._chunk):
+            for chunk in _chunks(keys, self._chunk):
                 query = (
                     select(*columns)
-                    .where(Declaration.confusion_key.in_(keys))
+                    .where(Declaration.confusion_key.in_(chunk))
                     .order_by(Declaration.id)
                 )
-                rows = session.execute(query).mappings()
-                assign_candidates(
-                    result,
-                    by_key,
-                    ((r["confusion_key"], r["plate_normalised"], r) for r in rows),
-                    to_record,
-                )
-        return result
+                for r in session.execute(query).mappings():
+                    yield r["confusion_key"], r["plate_normalised"], r
 
     def watchlisted(self, plates: Iterable[str]) -> set[str]:
         wanted = sorted(normalised_plates(plates))
@@ -89,23 +80,32 @@ class SqlDeclarationLookup:
         return found
 
 
-def assign_candidates(
-    result: dict[str, list[DeclarationRecord]],
-    by_key: dict[str, list[str]],
-    rows: Iterable[tuple[str, str, R]],
+def find_candidates(
+    plates: Iterable[str],
+    rows_for: Callable[[list[str]], Iterable[tuple[str, str, R]]],
     to_record: Callable[[R], DeclarationRecord],
-) -> None:
-    """Append each fetched declaration to the plates of its confusion-key group that it is a
-    candidate for. ``rows`` are ``(confusion_key, plate_normalised, raw row)``; a row is turned
-    into a record only when some plate can use it, since a key shared by many plates (1 and 7
-    are confusable) brings back rows that no rule would look at."""
-    for key, declared, raw in rows:
+) -> dict[str, list[DeclarationRecord]]:
+    """``DeclarationLookup.fetch`` given a way to fetch rows: ``rows_for(confusion_keys)``
+    yields ``(confusion_key, plate_normalised, raw row)`` for the declarations under those keys.
+
+    Each row goes to the plates of its key's group that can use it (exact, or one confusable
+    substitution away), and is turned into a record only then: a key shared by many plates (1 and
+    7 are confusable) brings back rows that no rule would look at.
+    """
+    by_key = by_confusion_key(plates)
+    result: dict[str, list[DeclarationRecord]] = {
+        plate: [] for group in by_key.values() for plate in group
+    }
+    if not by_key:
+        return result
+    for key, declared, raw in rows_for(sorted(by_key)):
         record = None
         for plate in by_key[key]:
             if one_apart_in_group(plate, declared):
                 if record is None:
                     record = to_record(raw)
                 result[plate].append(record)
+    return result
 
 
 # Personal data the rules never need: not fetched, so not held in the matcher's memory.
