@@ -37,6 +37,7 @@ _ENTRY_COLUMNS = (
     "event_id", "camera_id", "checkpoint", "direction", "crossed_at", "plate_normalised",
     "plate_display", "confidence", "readable", "format_valid", "event", "received_at",
 )  # fmt: skip
+_FLAG_COLUMNS = ("event_id", "reason", "status", "priority", "created_at", "updated_at")
 DECISION_COLUMNS = (
     "event_id", "outcome", "flagged", "priority", "declaration_id", "reason", "decided_at",
 )  # fmt: skip
@@ -158,14 +159,8 @@ def open_flags(
         columns = [[f[0] for f in flags], [f[1] for f in flags], [f[2] for f in flags]]
         return dict(_fetch(session, _OPEN_FLAGS_PG, [now, now, *columns]))
     at = sqlite_utc_text(now)
-    opened: dict[str, int] = {}
-    for start in range(0, len(flags), SQLITE_PAGE):
-        page = flags[start : start + SQLITE_PAGE]
-        params: list[Any] = []
-        for event_id, reason, priority in page:
-            params += (event_id, reason, "open", priority, at, at)
-        opened.update(_fetch(session, _open_flags_sqlite(len(page)), params))
-    return opened
+    rows = [(event_id, reason, "open", priority, at, at) for event_id, reason, priority in flags]
+    return dict(_insert_new_sqlite(session, "flags", _FLAG_COLUMNS, rows, "event_id, id"))
 
 
 def audit_flags(
@@ -210,21 +205,30 @@ _INSERT_DECISIONS_SQLITE = (
 )
 
 
-@lru_cache(maxsize=64)
-def _open_flags_sqlite(rows: int) -> str:
-    return (
-        "INSERT INTO flags (event_id, reason, status, priority, created_at, updated_at) VALUES "
-        + ", ".join(["(?, ?, ?, ?, ?, ?)"] * rows)
-        + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id, id"
-    )
+def _insert_new_sqlite(
+    session: Session,
+    table: str,
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
+    returning: str,
+) -> list[Any]:
+    """Insert rows keyed by ``event_id``, skipping those already there, in pages of multi-row
+    ``VALUES`` (``RETURNING`` needs one statement, not executemany); returns ``returning`` of the
+    rows inserted."""
+    out: list[Any] = []
+    for start in range(0, len(rows), SQLITE_PAGE):
+        page = rows[start : start + SQLITE_PAGE]
+        sql = _insert_new_sql(table, columns, len(page), returning)
+        out += _fetch(session, sql, [value for row in page for value in row])
+    return out
 
 
 @lru_cache(maxsize=64)
-def _insert_entries_sqlite(rows: int) -> str:
-    one = "(" + ", ".join("?" * len(_ENTRY_COLUMNS)) + ")"
+def _insert_new_sql(table: str, columns: tuple[str, ...], rows: int, returning: str) -> str:
+    one = "(" + ", ".join("?" * len(columns)) + ")"
     return (
-        f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) VALUES {', '.join([one] * rows)} "
-        "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * rows)} "
+        f"ON CONFLICT (event_id) DO NOTHING RETURNING {returning}"
     )
 
 
@@ -232,25 +236,15 @@ def _record_entries_sqlite(
     session: Session, events: Sequence[EntryEvent], now: datetime
 ) -> set[str]:
     received = sqlite_utc_text(now)
-    cursor = _driver(session).cursor()
-    new: set[str] = set()
-    try:
-        for start in range(0, len(events), SQLITE_PAGE):
-            page = events[start : start + SQLITE_PAGE]
-            params: list[Any] = []
-            for e in page:
-                plate = e.plate
-                params += (
-                    e.event_id, e.camera_id, e.checkpoint, e.direction,
-                    sqlite_utc_text(e.crossed_at), plate.normalised, plate.display,
-                    plate.confidence, plate.readable, plate.format_valid, e.model_dump_json(),
-                    received,
-                )  # fmt: skip
-            cursor.execute(_insert_entries_sqlite(len(page)), params)
-            new.update(row[0] for row in cursor.fetchall())
-    finally:
-        cursor.close()
-    return new
+    rows = [
+        (e.event_id, e.camera_id, e.checkpoint, e.direction, sqlite_utc_text(e.crossed_at),
+         e.plate.normalised, e.plate.display, e.plate.confidence, e.plate.readable,
+         e.plate.format_valid, e.model_dump_json(), received)
+        for e in events
+    ]  # fmt: skip
+    return {
+        row[0] for row in _insert_new_sqlite(session, "entries", _ENTRY_COLUMNS, rows, "event_id")
+    }
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
