@@ -35,6 +35,8 @@ class Batch:
     stats: BatchStats
     events: list[EntryEvent] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    # The JSON each decoded event came as, by event id (stored as is: see record_entries).
+    documents: dict[str, str] = field(default_factory=dict)
     prepared: PreparedBatch | None = None
 
     def offsets(self) -> Offsets:

@@ -239,7 +239,7 @@ class MatcherService:
         batch.events = self._decode(batch)
         step("decode")
         batch.prepared = self._with_retries(
-            lambda: self.matcher.prepare(batch.events), len(batch.messages), stop
+            lambda: self.matcher.prepare(batch.events, batch.documents), len(batch.messages), stop
         )
         step("prepare")
 
@@ -258,6 +258,9 @@ class MatcherService:
                 batch.rejected.append(decoded)
             else:
                 events.append(decoded)
+                # Stored as received (validated just now); the first copy of a duplicate, as
+                # the matcher keeps the first.
+                batch.documents.setdefault(decoded.event_id, message.value.decode())
         batch.stats.dead_letters = len(batch.rejected)
         return events
 

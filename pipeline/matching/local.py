@@ -7,7 +7,7 @@ decision is returned and nothing is written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -67,6 +67,8 @@ class PreparedBatch:
     fresh: list[EntryEvent]  # not decided before
     decided: list[tuple[EntryEvent, Decision]]  # the fresh inbound ones
     known: dict[str, StoredDecision]  # stored decisions of re-delivered events
+    # The JSON each event was validated from, by event_id, stored as received (optional).
+    documents: Mapping[str, str] | None = None
 
 
 class InProcessMatcher:
@@ -98,10 +100,13 @@ class InProcessMatcher:
         decision was made by this call (``fresh``) or found stored (a re-delivered event)."""
         return self.record(self.prepare(events))
 
-    def prepare(self, events: Sequence[EntryEvent]) -> PreparedBatch:
+    def prepare(
+        self, events: Sequence[EntryEvent], documents: Mapping[str, str] | None = None
+    ) -> PreparedBatch:
         """The read half of ``decide_and_record``: find the events already decided, decide the
         others. Writes nothing, so a pipelined matcher prepares one batch while the previous one
-        is being stored."""
+        is being stored. ``documents``: the JSON the events came as, by event id, to store
+        instead of serialising them again (see ``record_entries``)."""
         first_seen: dict[str, EntryEvent] = {}
         for e in events:
             first_seen.setdefault(e.event_id, e)
@@ -109,7 +114,7 @@ class InProcessMatcher:
         with self._store.session() as session:
             known = stored_decisions(session, [e.event_id for e in unique])
         fresh = [e for e in unique if e.event_id not in known]
-        return PreparedBatch(unique, fresh, self._decide(fresh), known)
+        return PreparedBatch(unique, fresh, self._decide(fresh), known, documents)
 
     def record(self, batch: PreparedBatch) -> list[Decided]:
         """The write half: store the fresh entries with their decisions and flags in one
@@ -120,24 +125,17 @@ class InProcessMatcher:
             # Another matcher, or a batch stored after this one was prepared, may have raced us
             # to an event: only what we inserted is ours to decide, and ON CONFLICT DO NOTHING
             # keeps the loser's writes out. The winner's decision is what we report.
-            new_ids = record_entries(session, batch.fresh)
+            new_ids = record_entries(session, batch.fresh, batch.documents)
             ours = [(e, d) for e, d in batch.decided if e.event_id in new_ids]
-            if ours:
-                record_decisions(
-                    session,
-                    [
-                        {
-                            "event_id": e.event_id,
-                            "outcome": d.outcome.value,
-                            "flagged": d.flagged,
-                            "priority": int(d.priority),
-                            "declaration_id": d.declaration_id,
-                            "reason": d.reason,
-                            "decided_at": now,
-                        }
-                        for e, d in ours
-                    ],
-                )
+            record_decisions(
+                session,
+                [
+                    (e.event_id, d.outcome.value, d.flagged, int(d.priority), d.declaration_id,
+                     d.reason)
+                    for e, d in ours
+                ],
+                now,
+            )  # fmt: skip
             new_flags = open_flags(
                 session,
                 [(e.event_id, d.outcome.value, int(d.priority)) for e, d in ours if d.flagged],

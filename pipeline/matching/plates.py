@@ -7,11 +7,14 @@ classes the matcher uses for "probable" matches.
 
 from __future__ import annotations
 
+import re
 import string
 from collections import defaultdict
 from collections.abc import Iterable
 
 _ALLOWED = frozenset(string.ascii_uppercase + string.digits)
+# Plates from the bus and the store are normalised already: checked in one C call.
+_NORMALISED = re.compile(r"[A-Z0-9]*")
 
 # Characters OCR mixes up on plates. The first character of each class is its representative.
 CONFUSION_CLASSES: tuple[str, ...] = ("0ODQ", "17IT", "2Z", "5S", "6G", "8B")
@@ -21,6 +24,8 @@ _KEY_TABLE = str.maketrans(_REPRESENTATIVE)
 
 def normalise_plate(text: str) -> str:
     """Upper-case ASCII letters and digits only: ``"75a-123.45"`` -> ``"75A12345"``."""
+    if _NORMALISED.fullmatch(text):
+        return text
     return "".join(ch for ch in text.upper() if ch in _ALLOWED)
 
 

@@ -2,9 +2,10 @@
 same rows, on SQLite and PostgreSQL: what goes in through the driver reads back through the
 models exactly as if the ORM had written it."""
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 
 from pipeline.events import EntryEvent
 from pipeline.store import Store
@@ -34,13 +35,11 @@ def test_rows_written_through_the_driver_read_back_through_the_models(store: Sto
         record_decisions(
             session,
             [
-                {"event_id": flagged.event_id, "outcome": "undeclared", "flagged": True,
-                 "priority": 3, "declaration_id": None, "reason": "no declaration",
-                 "decided_at": NOW},
-                {"event_id": declared.event_id, "outcome": "declared", "flagged": False,
-                 "priority": 0, "declaration_id": None, "reason": "covered", "decided_at": NOW},
+                (flagged.event_id, "undeclared", True, 3, None, "no declaration"),
+                (declared.event_id, "declared", False, 0, None, "covered"),
             ],
-        )  # fmt: skip
+            NOW,
+        )
         opened = open_flags(session, [(flagged.event_id, "undeclared", 3)], NOW)
         assert set(opened) == {flagged.event_id}
         audit_flags(session, opened.values(), "opened", "system", NOW)
@@ -104,4 +103,32 @@ def test_batches_larger_than_a_statement_page(store: Store) -> None:
     with store.transaction() as session:
         assert record_entries(session, events) == {e.event_id for e in events}
         flags = open_flags(session, [(e.event_id, "undeclared", 3) for e in events], NOW)
+        record_decisions(
+            session, [(e.event_id, "undeclared", True, 3, None, "none") for e in events], NOW
+        )
     assert len(flags) == len(events) and len(set(flags.values())) == len(events)
+    with store.session() as session:
+        assert len(stored_decisions(session, [e.event_id for e in events])) == len(events)
+
+
+text_column = literal_column("entries.event")
+
+
+def test_entries_keep_the_json_they_came_as(store: Store) -> None:
+    """The matcher hands over each entry's JSON as received (already validated): stored as is,
+    not serialised again; an entry without one is serialised by the model."""
+    given, plain = make_event("75A12345"), make_event("51F22222")
+    # Same event, other formatting and key order: what arrived is what is kept.
+    document = json.dumps(dict(reversed(given.model_dump(mode="json").items())), indent=1)
+    with store.transaction() as session:
+        record_entries(session, [given, plain], {given.event_id: document})
+    with store.session() as session:
+        stored = session.get(Entry, given.event_id)
+        other = session.get(Entry, plain.event_id)
+        assert stored is not None and other is not None
+        assert stored.event == json.loads(document)
+        assert EntryEvent.model_validate(stored.event) == given
+        assert EntryEvent.model_validate(other.event) == plain
+        if store.dialect == "sqlite":  # PostgreSQL's jsonb keeps the value, not the text
+            text = session.scalar(select(text_column).where(Entry.event_id == given.event_id))
+            assert text == document
