@@ -26,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from tests.debian import apt_install
@@ -73,8 +74,11 @@ def ensure_installed() -> Path:
 
 
 class PostgresServer:
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, settings: Mapping[str, str] | None = None) -> None:
+        """``settings``: server parameters (``-c name=value``) beyond the test defaults, e.g.
+        the memory a benchmark gives it."""
         self.bindir = bindir
+        self.settings = dict(settings or {})
         self.port = 0
         self._dir: Path | None = None
         self._as_root = os.geteuid() == 0
@@ -102,6 +106,7 @@ class PostgresServer:
                 "-c fsync=off",
                 "-c synchronous_commit=off",
                 "-c full_page_writes=off",
+                *(f"-c {name}={value}" for name, value in self.settings.items()),
             ]
         )
         log_file = self._dir / "server.log"

@@ -37,7 +37,7 @@ from pipeline.matching.local import InProcessMatcher
 from pipeline.matching.plates import normalise_plate
 from pipeline.store import DeclarationIn, DeclarationsFileError, import_declarations
 from pipeline.store.models import Declaration, utcnow
-from pipeline.store.writes import add_declarations, to_record
+from pipeline.store.writes import add_declarations, remove_declaration, to_record
 from plate_reader.formats import get_profile
 
 log = logging.getLogger(__name__)
@@ -152,12 +152,10 @@ def get_declaration(declaration_id: RowId, session: SessionDep, _: OperatorDep) 
 @router.delete("/{declaration_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_declaration(declaration_id: RowId, store: StoreDep, who: OperatorDep) -> Response:
     with store.transaction() as session:
-        row = session.get(Declaration, declaration_id)
-        if row is None:
+        if not remove_declaration(session, declaration_id):
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, f"declaration {declaration_id} not found"
             )
-        session.delete(row)
     log.info("declaration #%d deleted by %s", declaration_id, who.name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -64,9 +64,7 @@ class PreparedBatch:
     """A batch decided but not yet stored (``InProcessMatcher.prepare``)."""
 
     events: list[EntryEvent]  # distinct by event_id, in arrival order
-    fresh: list[EntryEvent]  # not decided before
-    decided: list[tuple[EntryEvent, Decision]]  # the fresh inbound ones
-    known: dict[str, StoredDecision]  # stored decisions of re-delivered events
+    decided: list[tuple[EntryEvent, Decision]]  # the inbound ones
     # The JSON each event was validated from, by event_id, stored as received (optional).
     documents: Mapping[str, str] | None = None
 
@@ -90,8 +88,9 @@ class InProcessMatcher:
     def decide_batch(self, events: Sequence[EntryEvent]) -> list[tuple[EntryEvent, Decision]]:
         """Decide the inbound events of a batch, in order; outbound ones are stored, not decided.
 
-        Queries per batch are bounded and do not grow with its size: one to find replays, the
-        lookup's one or two, then one insert per table in a single transaction.
+        Queries per batch are bounded and do not grow with its size: the lookup's one or two,
+        then one insert per table in a single transaction (and one read of the stored decisions
+        when some events were decided before).
         """
         return [(d.event, d.decision) for d in self.decide_and_record(events)]
 
@@ -103,29 +102,31 @@ class InProcessMatcher:
     def prepare(
         self, events: Sequence[EntryEvent], documents: Mapping[str, str] | None = None
     ) -> PreparedBatch:
-        """The read half of ``decide_and_record``: find the events already decided, decide the
-        others. Writes nothing, so a pipelined matcher prepares one batch while the previous one
-        is being stored. ``documents``: the JSON the events came as, by event id, to store
-        instead of serialising them again (see ``record_entries``)."""
+        """The read half of ``decide_and_record``: decide each distinct event (the first copy of
+        a duplicate). Writes nothing, so a pipelined matcher prepares one batch while the
+        previous one is being stored. ``documents``: the JSON the events came as, by event id,
+        to store instead of serialising them again (see ``record_entries``).
+
+        Events decided before (a redelivery) are not looked for here: ``record`` finds them when
+        their insert conflicts, and reports the stored decision. Redeliveries are rare (after a
+        crash), and looking first cost a query per batch that almost never found anything.
+        """
         first_seen: dict[str, EntryEvent] = {}
         for e in events:
             first_seen.setdefault(e.event_id, e)
         unique = list(first_seen.values())
-        with self._store.session() as session:
-            known = stored_decisions(session, [e.event_id for e in unique])
-        fresh = [e for e in unique if e.event_id not in known]
-        return PreparedBatch(unique, fresh, self._decide(fresh), known, documents)
+        return PreparedBatch(unique, self._decide(unique), documents)
 
     def record(self, batch: PreparedBatch) -> list[Decided]:
-        """The write half: store the fresh entries with their decisions and flags in one
+        """The write half: store the new entries with their decisions and flags in one
         transaction; returns every event's decision, in order (outbound events excepted)."""
-        known = dict(batch.known)
+        known: dict[str, StoredDecision] = {}
         now = self._clock()
         with self._store.transaction() as session:
-            # Another matcher, or a batch stored after this one was prepared, may have raced us
-            # to an event: only what we inserted is ours to decide, and ON CONFLICT DO NOTHING
-            # keeps the loser's writes out. The winner's decision is what we report.
-            new_ids = record_entries(session, batch.fresh, batch.documents)
+            # An event stored before (a redelivery), or by another matcher since this batch was
+            # prepared: only what we insert is ours to decide, and ON CONFLICT DO NOTHING keeps
+            # the other writes out. The stored decision is what we report.
+            new_ids = record_entries(session, batch.events, batch.documents)
             ours = [(e, d) for e, d in batch.decided if e.event_id in new_ids]
             record_decisions(
                 session,
@@ -142,9 +143,9 @@ class InProcessMatcher:
                 now,
             )
             audit_flags(session, new_flags.values(), "opened", SYSTEM_ACTOR, now)
-            lost = [e.event_id for e in batch.fresh if e.event_id not in new_ids]
-            if lost:
-                known.update(stored_decisions(session, lost))
+            seen_before = [e.event_id for e in batch.events if e.event_id not in new_ids]
+            if seen_before:
+                known = stored_decisions(session, seen_before)
         log.debug(
             "batch: %d events, %d replayed, %d decided, %d flagged",
             len(batch.events),

@@ -108,9 +108,9 @@ class DecisionRow(Base):
     outcome: Mapped[str] = mapped_column(String(32), index=True)
     flagged: Mapped[bool] = mapped_column(Boolean)
     priority: Mapped[int] = mapped_column(Integer)
-    declaration_id: Mapped[int | None] = mapped_column(
-        ForeignKey("declarations.id", ondelete="SET NULL")
-    )
+    # No foreign key (revision 0003): its per-row check was the costliest part of storing a
+    # batch on PostgreSQL. ``writes.remove_declaration`` clears references instead.
+    declaration_id: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

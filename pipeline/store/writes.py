@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Insert, Table
+from sqlalchemy import Insert, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from pipeline.matching.records import ANY_CHECKPOINT, DeclarationRecord
 from pipeline.store.models import (
     ApiKey,
     CameraStatus,
+    DecisionRow,
     Declaration,
     WatchlistEntry,
     table_of,
@@ -34,6 +35,22 @@ def insert_ignoring_conflicts(session: Session, table: Table, keys: Sequence[str
     if name == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
     raise NotImplementedError(f"no idempotent insert for {name}")
+
+
+def remove_declaration(session: Session, declaration_id: int) -> bool:
+    """Delete a declaration; decisions it covered keep their outcome and lose the reference
+    (``decisions.declaration_id`` has no foreign key to do it: see revision 0003). Returns
+    whether it existed."""
+    row = session.get(Declaration, declaration_id)
+    if row is None:
+        return False
+    session.execute(
+        update(DecisionRow)
+        .where(DecisionRow.declaration_id == declaration_id)
+        .values(declaration_id=None)
+    )
+    session.delete(row)
+    return True
 
 
 def add_declarations(session: Session, items: Sequence[DeclarationIn]) -> list[int]:

@@ -8,10 +8,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.ratelimit import RateLimiter
+from pipeline.matching.local import InProcessMatcher
 from pipeline.store import Store
+from pipeline.store.models import DecisionRow
 from tests.api.conftest import Keys, make_flags
+from tests.matching.factories import make_event
 from tests.store.csv_samples import HEADER, row
 
 
@@ -189,3 +193,26 @@ def test_csv_import_size_limit(client: TestClient, keys: Keys, app: FastAPI) -> 
     files = {"file": ("big.csv", b"x" * 101, "text/csv")}
     resp = client.post("/api/declarations/import", files=files, headers=keys.headers("admin"))
     assert resp.status_code == 413 and "larger than 100 bytes" in resp.json()["detail"]
+
+
+def test_deleting_a_declaration_keeps_the_decisions_it_covered(
+    client: TestClient, keys: Keys, store: Store
+) -> None:
+    """Decisions outlive the declaration that covered them, their reference cleared (what
+    ``ON DELETE SET NULL`` did before the key was dropped for speed)."""
+    crossed = datetime.now(UTC)
+    [kept, deleted] = [
+        client.post("/api/declarations", json=filing(plate=p)).json()["id"]
+        for p in ("75A-111.11", "75A-222.22")
+    ]
+    events = [make_event(p, crossed_at=crossed) for p in ("75A11111", "75A22222")]
+    InProcessMatcher(store).decide_batch(events)
+    assert (
+        client.delete(f"/api/declarations/{deleted}", headers=keys.headers("operator")).status_code
+        == 204
+    )
+    with store.session() as session:
+        rows = dict(session.execute(select(DecisionRow.event_id, DecisionRow.declaration_id)).all())
+        outcomes = set(session.scalars(select(DecisionRow.outcome)))
+    assert rows == {events[0].event_id: kept, events[1].event_id: None}
+    assert outcomes == {"declared"}
