@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 from pipeline.bus.errors import BusError
 
 
-@dataclass(frozen=True)
-class Message:
-    """One consumed record. ``value`` is the raw bytes: decoding is the consumer's decision."""
+class Message(NamedTuple):
+    """One consumed record. ``value`` is the raw bytes: decoding is the consumer's decision.
+
+    A NamedTuple (immutable like a frozen dataclass, a third of its construction cost): the
+    matcher builds one per record, tens of thousands a second."""
 
     topic: str
     partition: int

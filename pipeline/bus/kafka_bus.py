@@ -211,14 +211,15 @@ class KafkaConsumerAdapter(Consumer):
     def poll(self, timeout_ms: int = 1000) -> list[Message]:
         with _translated(BusError, "poll"):
             batches = self._consumer.poll(timeout_ms=timeout_ms)
+        # Positional (topic, partition, offset, key, value, timestamp): one per record.
         return [
             Message(
-                topic=r.topic,
-                partition=r.partition,
-                offset=r.offset,
-                key=r.key.decode("utf-8", errors="replace") if r.key is not None else None,
-                value=r.value if r.value is not None else b"",
-                timestamp=datetime.fromtimestamp(r.timestamp / 1000, UTC),
+                r.topic,
+                r.partition,
+                r.offset,
+                r.key.decode("utf-8", errors="replace") if r.key is not None else None,
+                r.value if r.value is not None else b"",
+                datetime.fromtimestamp(r.timestamp / 1000, UTC),
             )
             for records in batches.values()
             for r in records

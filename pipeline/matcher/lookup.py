@@ -80,15 +80,17 @@ class DriverDeclarationLookup:
 
 def _to_record(row: Any) -> DeclarationRecord:
     checkpoints = row[5]
+    # Positional: thousands per batch (id, plate, valid from/until, checkpoints, filed at,
+    # display plate, filed via).
     return DeclarationRecord(
-        id=row[0],
-        plate_normalised=row[1],
-        valid_from=from_sqlite_utc_text(row[3]),
-        valid_until=from_sqlite_utc_text(row[4]),
-        checkpoints=None if checkpoints == _ANY_JSON else frozenset(json.loads(checkpoints)),
-        filed_at=from_sqlite_utc_text(row[6]),
-        plate_display=row[7],
-        filed_via=row[8],
+        row[0],
+        row[1],
+        from_sqlite_utc_text(row[3]),
+        from_sqlite_utc_text(row[4]),
+        None if checkpoints == _ANY_JSON else frozenset(json.loads(checkpoints)),
+        from_sqlite_utc_text(row[6]),
+        row[7],
+        row[8],
     )
 
 
