@@ -3,9 +3,9 @@
 Per batch, in this order (the order is the delivery guarantee):
 
 1. poll up to ``batch`` records; decode each (bad ones are dead-lettered, see ``decode``);
-2. prepare: find the entries already decided and decide the others (reads only);
-3. write: store entry, decision and flag in one transaction, idempotent by ``event_id``, then
-   publish the flag events and the dead letters;
+2. prepare: decide each entry against the declarations (reads only);
+3. write: store entry, decision and flag in one transaction, idempotent by ``event_id`` (an entry
+   stored before keeps its stored decision), then publish the flag events and the dead letters;
 4. deliver: wait until the broker has acknowledged everything published so far (a flush);
 5. at a checkpoint (every ``commit_interval_s``, and on stop): commit the offsets of the
    batches whose step 4 is done (asynchronously while running: the loop never waits on it).
@@ -17,10 +17,10 @@ the writer waits on the network. At most one batch is being written and one prep
 complete in order, so batches are done in order. ``run_once`` does one batch start to end, for
 tests and tools.
 
-A crash anywhere before 4 redelivers the batch (and any others since the last checkpoint); step 2
-then finds the entries already decided, or step 3 loses the insert race to the stored decision,
-and their flags are republished from the store: every entry is decided exactly once and every
-flag is published at least once.
+A crash anywhere before 4 redelivers the batch (and any others since the last checkpoint); step 3
+finds those entries stored (their inserts conflict), reports the stored decisions instead of the
+new ones, and republishes their flags from the store: every entry is decided exactly once and
+every flag is published at least once.
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ _ENTRY_COLUMNS = (
     "plate_display", "confidence", "readable", "format_valid", "event", "received_at",
 )  # fmt: skip
 _FLAG_COLUMNS = ("event_id", "reason", "status", "priority", "created_at", "updated_at")
+_AUDIT_COLUMNS = ("flag_id", "action", "actor", "at", "note")
 DECISION_COLUMNS = (
     "event_id", "outcome", "flagged", "priority", "declaration_id", "reason", "decided_at",
 )  # fmt: skip
@@ -188,14 +189,12 @@ def audit_flags(
     rows = [(flag_id, action, actor, when, note) for flag_id in flag_ids]
     if not rows:
         return
-    mark = "?" if dialect == "sqlite" else "%s"
-    columns = "flag_id, action, actor, at, note"
-    sql = f"INSERT INTO flag_audit ({columns}) VALUES ({', '.join([mark] * 5)})"
-    cursor = _driver(session).cursor()
-    try:
-        cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
+    if dialect == "sqlite":
+        _insert_sqlite(session, "flag_audit", _AUDIT_COLUMNS, rows)
+        return
+    sql = f"INSERT INTO flag_audit ({', '.join(_AUDIT_COLUMNS)}) VALUES (%s, %s, %s, %s, %s)"
+    with _driver(session).cursor() as cursor:
+        cursor.executemany(sql, rows)  # psycopg pipelines the rows: one round trip
 
 
 def _fetch(session: Session, sql: str, params: Any) -> list[Any]:

@@ -65,18 +65,26 @@ def test_decide_batch_records_entries_decisions_and_flags(store: Store) -> None:
     assert {(a.action, a.actor) for a in audits} == {("opened", "system")}
 
 
+def decision_times(store: Store) -> dict[str, object]:
+    with store.session() as session:
+        rows = session.execute(select(DecisionRow.event_id, DecisionRow.decided_at))
+        return {event_id: at for event_id, at in rows}
+
+
 def test_redelivered_batch_is_idempotent(store: Store, sql_log: StatementLog) -> None:
     m = matcher(store)
     events = [make_event("51F22222"), make_event("75A12345")]
     first = m.decide_batch(events)
     declare(store, declaration_in("51F22222"))  # would change the outcome if decided again
+    decided_at = decision_times(store)
     sql_log.clear()
     again = m.decide_batch([*events, events[0]])
-    assert again == first
-    writes = [s for s in sql_log.statements if not s.lstrip().upper().startswith("SELECT")]
-    assert writes == []  # nothing inserted or updated: the stored decisions are returned
+    assert again == first  # the stored decisions, not new ones
+    # The entries' inserts conflict, and nothing else is written.
+    assert [w.split()[2] for w in sql_log.writes()] == ["entries"], sql_log.writes()
     assert (count(store, Entry), count(store, DecisionRow), count(store, Flag)) == (2, 2, 2)
     assert count(store, FlagAudit) == 2
+    assert decision_times(store) == decided_at
 
 
 def test_statements_per_batch_do_not_grow_with_batch_size(
