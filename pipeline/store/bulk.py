@@ -272,7 +272,7 @@ _INSERT_ENTRIES_PG = """
                          event, received_at)
     SELECT i, c, cp, d, t, pn, pd, conf, r, f, ev, %b
     FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[],
-                %b::text[], %b::text[], %b::float8[], %b::boolean[], %b::boolean[], %b::jsonb[])
+                %b::text[], %b::text[], %b::float8[], %b::boolean[], %b::boolean[], %b::json[])
          AS u(i, c, cp, d, t, pn, pd, conf, r, f, ev)
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id
@@ -297,7 +297,7 @@ _OPEN_FLAGS_PG = """
 def _record_entries_pg(
     session: Session, events: Sequence[EntryEvent], documents: list[str], now: datetime
 ) -> set[str]:
-    from psycopg.types.json import Jsonb
+    from psycopg.types.json import Json
 
     params = [
         now,
@@ -312,7 +312,7 @@ def _record_entries_pg(
         [e.plate.readable for e in events],
         [e.plate.format_valid for e in events],
         # JSON already serialised: handed to the driver as is.
-        [Jsonb(document, dumps=_identity) for document in documents],
+        [Json(document, dumps=_identity) for document in documents],
     ]
     with _driver(session).cursor() as cursor:
         cursor.execute(_INSERT_ENTRIES_PG, params)

@@ -22,7 +22,7 @@ from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pipeline.matching.plates import confusion_key
-from pipeline.store.types import JsonType, UTCDateTime
+from pipeline.store.types import DocumentType, JsonType, UTCDateTime
 
 # Named constraints, so migrations can drop or alter them the same way on every backend.
 NAMING_CONVENTION = {
@@ -95,7 +95,7 @@ class Entry(Base):
     confidence: Mapped[float] = mapped_column(Float)
     readable: Mapped[bool] = mapped_column(Boolean)
     format_valid: Mapped[bool] = mapped_column(Boolean)
-    event: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    event: Mapped[dict[str, Any]] = mapped_column(DocumentType)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -12,6 +12,10 @@ from sqlalchemy.types import TypeDecorator
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+# A document stored as received and read back whole (an entry's event): JSON text on every
+# backend. On PostgreSQL ``json`` only checks the text, where ``jsonb`` parses and rebuilds it:
+# measured 9 against 22 µs per entry event, on the matcher's write path.
+DocumentType = JSON()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
