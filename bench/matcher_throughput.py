@@ -44,9 +44,9 @@ from pipeline.events import (
 )
 from pipeline.matcher import BatchStats, MatcherOptions, MatcherService
 from pipeline.matcher.bus import open_matcher_bus
-from pipeline.matcher.runtime import tune_gc
+from pipeline.matcher.runtime import open_matcher_store, tune_gc
 from pipeline.matching.plates import confusion_key
-from pipeline.store import Store, migrate, open_store
+from pipeline.store import Store, migrate
 from pipeline.store.models import DecisionRow, Declaration, table_of
 
 log = logging.getLogger("bench.matcher")
@@ -256,7 +256,7 @@ class _Progress:
 def run_backend(backend: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     with database(backend) as db_url:
         migrate(db_url)
-        with open_store(db_url) as store:
+        with open_matcher_store(db_url) as store:
             load_s = load_declarations(store, args.declarations)
             log.info("%s: %d declarations loaded in %.1fs", backend, args.declarations, load_s)
             events = make_entries(args.entries, args.declarations)

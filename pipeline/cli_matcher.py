@@ -54,7 +54,7 @@ def matcher(
     """
     from pipeline.matcher import MatcherOptions, MatcherService
     from pipeline.matcher.bus import open_matcher_bus
-    from pipeline.matcher.runtime import tune_gc
+    from pipeline.matcher.runtime import open_matcher_store, tune_gc
 
     stop = threading.Event()
 
@@ -70,7 +70,7 @@ def matcher(
         group=group, batch=batch, grace=timedelta(minutes=grace_minutes), log_every_s=log_every
     )
     with ExitStack() as stack:
-        store = stack.enter_context(open_store(db))
+        store = stack.enter_context(open_matcher_store(db))
         the_bus = stack.enter_context(open_matcher_bus(bus, batch))
         service = MatcherService(the_bus, store, topics=Topics.with_prefix(topic_prefix),
                                  options=options)  # fmt: skip

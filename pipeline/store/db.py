@@ -13,6 +13,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.store.wal import WalCheckpointer
+
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///entrywatch.db"
@@ -22,9 +24,10 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 class Store:
     """An engine plus a session factory. Writers use ``transaction()``: one commit or nothing."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, checkpointer: WalCheckpointer | None = None) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.checkpointer = checkpointer
 
     @property
     def dialect(self) -> str:
@@ -41,6 +44,9 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+            self.checkpointer = None
 
     def __enter__(self) -> Store:
         return self
@@ -55,19 +61,33 @@ SQLITE_MMAP_BYTES = 1 << 30
 SQLITE_CACHE_KIB = 64 * 1024
 
 
-def open_store(url: str = DEFAULT_URL, **engine_options: Any) -> Store:
-    """Open ``sqlite:///path`` or ``postgresql+psycopg://...``; does not migrate (``migrate``)."""
+def open_store(
+    url: str = DEFAULT_URL, *, background_checkpoints_s: float | None = None, **engine_options: Any
+) -> Store:
+    """Open ``sqlite:///path`` or ``postgresql+psycopg://...``; does not migrate (``migrate``).
+
+    ``background_checkpoints_s`` (a SQLite file only): this store's connections leave the WAL to
+    a thread that checkpoints it at that interval, instead of checkpointing on the commits that
+    fill it (``pipeline.store.wal``); for a process that writes heavily, the matcher.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, **engine_options)
-        _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        in_memory = parsed.database in (None, "", ":memory:")
+        background = background_checkpoints_s is not None and not in_memory
+        _configure_sqlite(engine, in_memory=in_memory, autocheckpoint=not background)
+        if background:
+            assert parsed.database is not None and background_checkpoints_s is not None
+            checkpointer = WalCheckpointer(parsed.database, background_checkpoints_s)
+            checkpointer.start()
+            return Store(engine, checkpointer)
     else:
         engine = create_engine(url, pool_pre_ping=True, **engine_options)
     log.debug("opened store %s", parsed.render_as_string(hide_password=True))
     return Store(engine)
 
 
-def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
+def _configure_sqlite(engine: Engine, *, in_memory: bool, autocheckpoint: bool = True) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin: the module's
@@ -84,6 +104,8 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
             # A batch of entries dirties thousands of index pages (event ids are random): with
             # the 2 MiB default they spill mid-transaction; measured 11% faster at 100k entries.
             cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            if not autocheckpoint:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
