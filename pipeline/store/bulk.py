@@ -75,8 +75,7 @@ def record_entries(
 
 
 def _documents(events: Sequence[EntryEvent], given: Mapping[str, str] | None) -> list[str]:
-    if not given:
-        return [e.model_dump_json() for e in events]
+    given = given or {}
     return [given.get(e.event_id) or e.model_dump_json() for e in events]
 
 
@@ -167,11 +166,11 @@ def open_flags(
         return {}
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        columns = [[f[0] for f in flags], [f[1] for f in flags], [f[2] for f in flags]]
+        columns = [list(column) for column in zip(*flags, strict=True)]
         return dict(_fetch(session, _OPEN_FLAGS_PG, [now, now, *columns]))
     at = sqlite_utc_text(now)
     rows = [(event_id, reason, "open", priority, at, at) for event_id, reason, priority in flags]
-    return dict(_insert_new_sqlite(session, "flags", _FLAG_COLUMNS, rows, "event_id, id"))
+    return dict(_insert_sqlite(session, "flags", _FLAG_COLUMNS, rows, new_returning="event_id, id"))
 
 
 def audit_flags(
@@ -210,43 +209,39 @@ def _fetch(session: Session, sql: str, params: Any) -> list[Any]:
 
 
 def _insert_sqlite(
-    session: Session, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """Insert rows in pages of multi-row ``VALUES``: one statement step per page, where
-    executemany steps (and hands the GIL over) once per row."""
-    cursor = _driver(session).cursor()
-    try:
-        for start in range(0, len(rows), SQLITE_PAGE):
-            page = rows[start : start + SQLITE_PAGE]
-            sql = _insert_sql(table, columns, len(page))
-            cursor.execute(sql, [value for row in page for value in row])
-    finally:
-        cursor.close()
-
-
-def _insert_new_sqlite(
     session: Session,
     table: str,
     columns: tuple[str, ...],
     rows: Sequence[tuple[Any, ...]],
-    returning: str,
+    *,
+    new_returning: str | None = None,
 ) -> list[Any]:
-    """Insert rows keyed by ``event_id``, skipping those already there, in pages of multi-row
-    ``VALUES`` (``RETURNING`` needs one statement, not executemany); returns ``returning`` of the
-    rows inserted."""
+    """Insert rows in pages of multi-row ``VALUES``: one statement step per page, where
+    executemany steps (and hands the GIL over) once per row, and ``RETURNING`` needs one
+    statement anyway. With ``new_returning``, rows whose ``event_id`` is already there are
+    skipped, and those columns of the inserted rows are returned."""
     out: list[Any] = []
-    for start in range(0, len(rows), SQLITE_PAGE):
-        page = rows[start : start + SQLITE_PAGE]
-        sql = _insert_sql(table, columns, len(page))
-        sql += f" ON CONFLICT (event_id) DO NOTHING RETURNING {returning}"
-        out += _fetch(session, sql, [value for row in page for value in row])
+    cursor = _driver(session).cursor()
+    try:
+        for start in range(0, len(rows), SQLITE_PAGE):
+            page = rows[start : start + SQLITE_PAGE]
+            cursor.execute(
+                _insert_sql(table, columns, len(page), new_returning),
+                [value for row in page for value in row],
+            )
+            out += cursor.fetchall()
+    finally:
+        cursor.close()
     return out
 
 
 @lru_cache(maxsize=64)
-def _insert_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
+def _insert_sql(table: str, columns: tuple[str, ...], rows: int, new_returning: str | None) -> str:
     one = "(" + ", ".join("?" * len(columns)) + ")"
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * rows)}"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * rows)}"
+    if new_returning is not None:
+        sql += f" ON CONFLICT (event_id) DO NOTHING RETURNING {new_returning}"
+    return sql
 
 
 def _record_entries_sqlite(
@@ -259,9 +254,8 @@ def _record_entries_sqlite(
          e.plate.format_valid, document, received)
         for e, document in zip(events, documents, strict=True)
     ]  # fmt: skip
-    return {
-        row[0] for row in _insert_new_sqlite(session, "entries", _ENTRY_COLUMNS, rows, "event_id")
-    }
+    inserted = _insert_sqlite(session, "entries", _ENTRY_COLUMNS, rows, new_returning="event_id")
+    return {row[0] for row in inserted}
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------

@@ -74,17 +74,17 @@ def open_store(
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, **engine_options)
         in_memory = parsed.database in (None, "", ":memory:")
-        background = background_checkpoints_s is not None and not in_memory
-        _configure_sqlite(engine, in_memory=in_memory, autocheckpoint=not background)
-        if background:
-            assert parsed.database is not None and background_checkpoints_s is not None
-            checkpointer = WalCheckpointer(parsed.database, background_checkpoints_s)
+        checkpointer = None
+        if background_checkpoints_s is not None and not in_memory:
+            checkpointer = WalCheckpointer(str(parsed.database), background_checkpoints_s)
+        _configure_sqlite(engine, in_memory=in_memory, autocheckpoint=checkpointer is None)
+        if checkpointer is not None:
             checkpointer.start()
-            return Store(engine, checkpointer)
     else:
         engine = create_engine(url, pool_pre_ping=True, **engine_options)
+        checkpointer = None
     log.debug("opened store %s", parsed.render_as_string(hide_password=True))
-    return Store(engine)
+    return Store(engine, checkpointer)
 
 
 def _configure_sqlite(engine: Engine, *, in_memory: bool, autocheckpoint: bool = True) -> None:
