@@ -66,13 +66,21 @@ def drain(service: MatcherService, want: int, timeout_s: float = 30.0) -> int:
 
 
 def consume(bus: Bus, topic: str, want: int, timeout_s: float = 30.0) -> list[Message]:
+    """At least ``want`` records of ``topic`` (fewer on timeout), and any that follow at once."""
+    return consume_until(bus, topic, lambda got: len(got) >= want, timeout_s)
+
+
+def consume_until(
+    bus: Bus, topic: str, done: Callable[[list[Message]], bool], timeout_s: float = 30.0
+) -> list[Message]:
+    """Records of ``topic`` from the start until ``done(records so far)`` (or the timeout), and
+    any that follow at once: a duplicate would show up within a short extra wait."""
     got: list[Message] = []
     consumer: Consumer
     with bus.subscribe([topic], f"reader-{uuid.uuid4().hex[:8]}") as consumer:
         deadline = time.monotonic() + timeout_s
-        while len(got) < want and time.monotonic() < deadline:
+        while not done(got) and time.monotonic() < deadline:
             got += consumer.poll(300)
-        # Anything beyond ``want`` (a duplicate) would show up within a short extra wait.
         got += consumer.poll(300)
     return got
 
