@@ -16,8 +16,8 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.store.models import ApiKey
-from pipeline.store.writes import add_api_key
+from store.models import ApiKey
+from store.writes import add_api_key
 
 TOKEN_PREFIX = "ew_"
 LOOKUP_LEN = 8

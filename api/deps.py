@@ -15,7 +15,7 @@ from api.cache import TtlCache
 from api.ratelimit import RateLimiter
 from api.settings import Settings
 from pipeline.evidence import EvidenceStore
-from pipeline.store import Store
+from store import Store
 
 
 async def get_settings(request: Request) -> Settings:

@@ -30,8 +30,8 @@ from sqlalchemy import func, or_, select
 from api.queries import flag_from_row, flag_select
 from api.schemas import FlagPublic
 from api.settings import Settings
-from pipeline.store import Store
-from pipeline.store.models import Flag
+from store import Store
+from store.models import Flag
 
 log = logging.getLogger(__name__)
 

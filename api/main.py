@@ -19,7 +19,7 @@ from api.ratelimit import RateLimiter
 from api.routes import cameras, declarations, entries, evidence, flags, health, stats
 from api.settings import Settings
 from pipeline.evidence import EvidenceStore
-from pipeline.store import Store, migrate, open_store
+from store import Store, migrate, open_store
 
 log = logging.getLogger(__name__)
 

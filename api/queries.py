@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.engine import Row
 
 from api.schemas import EvidencePublic, FlagPublic
-from pipeline.store.models import Entry, Flag
+from store.models import Entry, Flag
 
 
 def flag_select() -> Select[Any]:

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from matcher.rules import Outcome
 from pipeline.events import VehicleClass
-from pipeline.matching.rules import Outcome
 
 FlagStatus = Literal["open", "acknowledged", "resolved"]
 FlagReason = Literal[

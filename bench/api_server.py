@@ -25,8 +25,8 @@ from pipeline.events import (
     VehicleInfo,
     make_event_id,
 )
-from pipeline.store import Store, migrate, open_store
-from pipeline.store.models import Entry, Flag, FlagAudit, table_of
+from store import Store, migrate, open_store
+from store.models import Entry, Flag, FlagAudit, table_of
 
 ROOT = Path(__file__).resolve().parent.parent
 _tracks = itertools.count(1)

@@ -36,8 +36,8 @@ from bench.api_server import (
     seed_flags,
 )
 from bench.machine import machine
-from pipeline.matching.local import InProcessMatcher
-from pipeline.store.models import Flag
+from matcher.local import InProcessMatcher
+from store.models import Flag
 from tests.api.browser import ARGS, ensure_chromium
 
 log = logging.getLogger(__name__)

@@ -38,10 +38,10 @@ from bench.matcher_throughput import (
     loadavg,
     make_entries,
 )
+from matcher.runtime import tune_gc
 from pipeline.bus import Topics, open_bus, publish_event
 from pipeline.events import EntryEvent, make_event_id
-from pipeline.matcher.runtime import tune_gc
-from pipeline.store import migrate, open_store
+from store import migrate, open_store
 
 log = logging.getLogger("bench.latency")
 

@@ -20,13 +20,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-import pipeline.matching.local as local
+import matcher.local as local
 from bench.machine import machine
 from bench.matcher_throughput import database, load_declarations, make_entries
+from matcher.lookup import DriverDeclarationLookup
+from matcher.runtime import open_matcher_store, tune_gc
 from pipeline.events import EntryEvent
-from pipeline.matcher.lookup import DriverDeclarationLookup
-from pipeline.matcher.runtime import open_matcher_store, tune_gc
-from pipeline.store import migrate
+from store import migrate
 
 STORE_CALLS = ("record_entries", "record_decisions", "open_flags", "audit_flags")
 

@@ -33,6 +33,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.machine import machine
+from matcher import BatchStats, MatcherOptions, MatcherService
+from matcher.bus import open_matcher_bus
+from matcher.runtime import open_matcher_store, tune_gc
 from pipeline.bus import Bus, Topics, publish_event
 from pipeline.events import (
     EntryEvent,
@@ -42,12 +45,9 @@ from pipeline.events import (
     VehicleInfo,
     make_event_id,
 )
-from pipeline.matcher import BatchStats, MatcherOptions, MatcherService
-from pipeline.matcher.bus import open_matcher_bus
-from pipeline.matcher.runtime import open_matcher_store, tune_gc
-from pipeline.matching.plates import confusion_key
-from pipeline.store import Store, migrate
-from pipeline.store.models import DecisionRow, Declaration, table_of
+from store import Store, migrate
+from store.models import DecisionRow, Declaration, table_of
+from store.plates import confusion_key
 
 log = logging.getLogger("bench.matcher")
 ROOT = Path(__file__).resolve().parent.parent

@@ -104,7 +104,7 @@ def make_event_id(camera_id: str, session_id: str, track_id: int, direction: Dir
 
 FlagStatus = Literal["open", "acknowledged", "resolved"]
 # Every matcher outcome except "declared" can raise a flag (kept in step with
-# pipeline.matching.rules.Outcome by a test; importing it here would be a cycle).
+# matcher.rules.Outcome by a test; importing it here would be a cycle).
 FlagReason = Literal[
     "probable", "undeclared", "expired", "wrong_checkpoint", "unreadable", "watchlisted"
 ]

@@ -1,4 +1,10 @@
-"""Replaying recorded footage through the pipeline: the engine behind ``entrywatch replay``."""
+"""Replaying recorded footage through the pipeline: the engine behind ``entrywatch replay`` and
+``entrywatch demo``.
+
+``Replayer`` runs one source through a :class:`CameraProcessor`; ``run_replays`` replays every
+camera of a list with one shared detector and OCR engine (progress on a console);
+``summary_table`` is the table printed at the end.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +15,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
+
+from rich import progress
+from rich.console import Console
+from rich.table import Table
 
 from detectors.vehicle import VehicleDetector
 from pipeline.annotate import AnnotatedWriter, draw
-from pipeline.config import CameraConfig
+from pipeline.config import CameraConfig, ConfigError
 from pipeline.events import EntryEvent
 from pipeline.evidence import EvidenceStore
 from pipeline.processor import CameraProcessor, ProcessorOptions
-from pipeline.sources import ImageFolderSource, Source, SourceEnd, StreamSource, open_source
+from pipeline.sources import (
+    ImageFolderSource,
+    Source,
+    SourceEnd,
+    SourceError,
+    StreamSource,
+    open_source,
+)
 from pipeline.timing import StageTimer
 from plate_reader.reader import PlateReader
 
@@ -170,3 +188,110 @@ class Replayer:
 
 def _ms(timer: StageTimer, frames: int) -> dict[str, float]:
     return {k: round(v, 2) for k, v in timer.ms_per_frame(frames).items()}
+
+
+def summary_table(summaries: list[ReplaySummary]) -> Table:
+    table = Table(title="Replay summary")
+    for col in (
+        "source",
+        "frames",
+        "frames/s",
+        "vehicles",
+        "entries",
+        "exits",
+        "plates read",
+        "unreadable",
+        "status",
+    ):
+        table.add_column(col, justify="left" if col in ("source", "status") else "right")
+    for s in summaries:
+        status = "complete" if s.end.complete else f"[yellow]{s.end.reason}[/yellow]"
+        table.add_row(
+            Path(s.source).name,
+            str(s.frames),
+            f"{s.fps:.1f}",
+            str(s.vehicles),
+            str(s.entries),
+            str(s.exits),
+            str(s.plates_read),
+            str(s.unreadable),
+            status,
+        )
+    return table
+
+
+def run_replays(
+    cameras: list[CameraConfig],
+    out: TextIO | None,
+    evidence_dir: Path,
+    annotate_dir: Path | None,
+    ocr: str,
+    on_event_extra: list | None = None,
+    show_progress: bool = True,
+    publish: Callable[[EntryEvent], None] | None = None,
+    console: Console | None = None,
+) -> tuple[list[ReplaySummary], list[str]]:
+    """Replay every camera's source; return summaries and the errors of sources that failed.
+
+    Progress bars, errors and warnings go to ``console`` (stderr by default).
+    """
+    err = console if console is not None else Console(stderr=True)
+    from plate_reader.ocr import make_ocr
+
+    detector = VehicleDetector()
+    readers: dict[str, PlateReader] = {}
+    evidence = EvidenceStore(evidence_dir)
+    summaries: list[ReplaySummary] = []
+    errors: list[str] = []
+    ocr_engine = make_ocr(ocr)
+    for cam in cameras:
+        reader = readers.setdefault(cam.region, PlateReader(ocr=ocr_engine, profile=cam.region))
+        replayer = Replayer(detector, reader)
+
+        def on_event(event: EntryEvent) -> None:
+            if out is not None:
+                out.write(event.model_dump_json() + "\n")
+                out.flush()
+            if on_event_extra is not None:
+                on_event_extra.append(event)
+            if publish is not None:
+                publish(event)
+
+        annotate_to = (
+            annotate_dir / f"{Path(cam.source).stem}.annotated.mp4" if annotate_dir else None
+        )
+        with progress.Progress(
+            progress.TextColumn("[bold]{task.description}"),
+            progress.BarColumn(),
+            progress.MofNCompleteColumn(),
+            progress.TextColumn("{task.fields[fps]:.1f} fps  entries {task.fields[entries]}"),
+            progress.TimeElapsedColumn(),
+            console=err,
+            disable=not show_progress,
+            transient=False,
+        ) as bar:
+            task = bar.add_task(Path(cam.source).name, total=None, fps=0.0, entries=0)
+
+            def on_progress(
+                p: Progress, task: progress.TaskID = task, bar: progress.Progress = bar
+            ) -> None:
+                bar.update(task, completed=p.frames, total=p.total, fps=p.fps, entries=p.entries)
+
+            try:
+                summary = replayer.run(
+                    cam,
+                    on_event=on_event,
+                    on_progress=on_progress,
+                    evidence=evidence,
+                    annotate_to=annotate_to,
+                    options=ProcessorOptions(),
+                    ocr_name=ocr,
+                )
+            except (SourceError, ConfigError) as exc:
+                errors.append(str(exc))
+                err.print(f"[red]error[/red] {exc}")
+                continue
+        summaries.append(summary)
+        if not summary.end.complete:
+            err.print(f"[yellow]warning[/yellow] {summary.end.reason}")
+    return summaries, errors

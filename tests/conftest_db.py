@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.store import Store, migrate, open_store
+from store import Store, migrate, open_store
 from tests.pg_server import PostgresServer, PostgresUnavailable, ensure_installed
 
 

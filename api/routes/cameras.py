@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from api.deps import ReaderDep, SessionDep, SettingsDep
 from api.schemas import CameraPublic
-from pipeline.store.models import CameraStatus, utcnow
+from store.models import CameraStatus, utcnow
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 

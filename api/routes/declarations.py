@@ -33,12 +33,12 @@ from api.schemas import (
     RowErrorPublic,
 )
 from api.settings import Settings
-from pipeline.matching.local import InProcessMatcher
-from pipeline.matching.plates import normalise_plate
-from pipeline.store import DeclarationIn, DeclarationsFileError, import_declarations
-from pipeline.store.models import Declaration, utcnow
-from pipeline.store.writes import add_declarations, remove_declaration, to_record
+from matcher.local import InProcessMatcher
 from plate_reader.formats import get_profile
+from store import DeclarationIn, DeclarationsFileError, import_declarations
+from store.models import Declaration, utcnow
+from store.plates import normalise_plate
+from store.writes import add_declarations, remove_declaration, to_record
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/declarations", tags=["declarations"])

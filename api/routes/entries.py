@@ -11,8 +11,8 @@ from api.deps import ReaderDep, SessionDep
 from api.params import Limit, Offset, TimeRangeDep
 from api.queries import evidence_of
 from api.schemas import EntryPage, EntryPublic
-from pipeline.matching.plates import normalise_plate
-from pipeline.store.models import DecisionRow, Entry
+from store.models import DecisionRow, Entry
+from store.plates import normalise_plate
 
 router = APIRouter(prefix="/api/entries", tags=["entries"])
 

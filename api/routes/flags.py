@@ -28,9 +28,9 @@ from api.schemas import (
     FlagResolve,
     FlagStatus,
 )
-from pipeline.store import Store
-from pipeline.store.bulk import audit_flags
-from pipeline.store.models import Entry, Flag, FlagAudit, utcnow
+from store import Store
+from store.bulk import audit_flags
+from store.models import Entry, Flag, FlagAudit, utcnow
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/flags", tags=["flags"])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.deps import ReaderDep, SessionDep
 from api.params import TimeRangeDep
 from api.schemas import HourlyStat
-from pipeline.store.models import Entry, Flag, utcnow
+from store.models import Entry, Flag, utcnow
 
 router = APIRouter(prefix="/api/stats", tags=["stats"])
 

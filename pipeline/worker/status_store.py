@@ -1,6 +1,6 @@
 """Writing camera health to the store's ``camera_status`` table (for the API's camera view).
 
-The table and its writer ``pipeline.store.writes.upsert_camera_status(session, **fields)`` belong
+The table and its writer ``store.writes.upsert_camera_status(session, **fields)`` belong
 to the store (migration 0002). Against an older store without that writer this adapter logs once
 and writes nothing. The worker does not migrate: the store's owner (API/matcher) does.
 """
@@ -17,14 +17,14 @@ log = logging.getLogger(__name__)
 
 
 def _find_writer() -> Callable[..., Any] | None:
-    from pipeline.store import writes
+    from store import writes
 
     return getattr(writes, "upsert_camera_status", None)
 
 
 class StatusWriter:
     def __init__(self, url: str) -> None:
-        from pipeline.store.db import open_store
+        from store.db import open_store
 
         self.store = open_store(url)
         self._write = _find_writer()

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from api.auth import Role, create_key
 from api.main import create_app
 from api.settings import Settings
+from matcher.local import InProcessMatcher
 from pipeline.events import EntryEvent
-from pipeline.matching.local import InProcessMatcher
-from pipeline.store import Store
-from pipeline.store.models import Flag
-from tests.matching.factories import make_event
+from store import Store
+from store.models import Flag
+from tests.matcher.factories import make_event
 
 
 @pytest.fixture

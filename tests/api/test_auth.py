@@ -7,8 +7,8 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.store import Store
-from pipeline.store.writes import revoke_api_key
+from store import Store
+from store.writes import revoke_api_key
 from tests.api.conftest import Keys, make_flags
 
 READ_ROUTES = ["/api/entries", "/api/flags", "/api/cameras", "/api/stats/hourly"]

@@ -18,11 +18,11 @@ from api.main import create_app
 from api.settings import Settings
 from pipeline.events import EntryEvent, Evidence
 from pipeline.evidence import EvidenceStore
-from pipeline.store import Store, migrate, open_store
-from pipeline.store.models import Declaration, Flag
+from store import Store, migrate, open_store
+from store.models import Declaration, Flag
 from tests.api.browser import ARGS, ChromiumUnavailable, ensure_chromium
 from tests.api.conftest import Keys, LiveServer, flag_events, make_keys
-from tests.matching.factories import make_event
+from tests.matcher.factories import make_event
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -139,11 +139,11 @@ def test_flags_from_a_replayed_sample_clip_reach_the_open_dashboard(
     """The whole chain: a sample clip replayed through the real models, matched against the
     sample declarations, and its flags drawn live with their evidence photos."""
     from detectors.vehicle import VehicleDetector
+    from matcher.local import InProcessMatcher
     from pipeline.config import load_cameras
-    from pipeline.matching.local import InProcessMatcher
     from pipeline.replay import Replayer
-    from pipeline.store.csv_import import import_declarations
     from plate_reader.reader import PlateReader
+    from store.csv_import import import_declarations
 
     root = Path(__file__).resolve().parents[2]
     server, store, keys, evidence = site

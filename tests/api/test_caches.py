@@ -8,8 +8,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.cache import TtlCache
-from pipeline.store import Store
-from pipeline.store.writes import revoke_api_key
+from store import Store
+from store.writes import revoke_api_key
 from tests.api.conftest import Keys, make_flags
 
 

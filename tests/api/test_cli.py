@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from api.auth import authenticate, hash_token
 from pipeline.cli import app
-from pipeline.store import migrate, open_store
-from pipeline.store.models import ApiKey
+from store import migrate, open_store
+from store.models import ApiKey
 
 
 def test_keys_create_list_revoke(tmp_path: Path) -> None:

@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.ratelimit import RateLimiter
-from pipeline.matching.local import InProcessMatcher
-from pipeline.store import Store
-from pipeline.store.models import DecisionRow
+from matcher.local import InProcessMatcher
+from store import Store
+from store.models import DecisionRow
 from tests.api.conftest import Keys, make_flags
-from tests.matching.factories import make_event
+from tests.matcher.factories import make_event
 from tests.store.csv_samples import HEADER, row
 
 

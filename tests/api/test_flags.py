@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from pipeline.store import Store
-from pipeline.store.models import FlagAudit
+from store import Store
+from store.models import FlagAudit
 from tests.api.conftest import Keys, make_flags
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from api.main import create_app
 from api.settings import Settings
 from pipeline.evidence import EvidenceStore
-from pipeline.store import Store, migrate, open_store
+from store import Store, migrate, open_store
 from tests.api.conftest import make_flags, make_keys
 
 _keys: dict[str, str] = {}

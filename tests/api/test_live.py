@@ -14,11 +14,11 @@ import pytest
 from api.live import FlagCursor, FlagPoller
 from api.main import create_app
 from api.settings import Settings
-from pipeline.store import Store
-from pipeline.store.bulk import record_entries
-from pipeline.store.models import Flag, utcnow
+from store import Store
+from store.bulk import record_entries
+from store.models import Flag, utcnow
 from tests.api.conftest import LiveServer, make_flags, make_keys
-from tests.matching.factories import make_event
+from tests.matcher.factories import make_event
 
 
 def test_cursor_round_trip_and_junk() -> None:
@@ -41,7 +41,7 @@ def test_poller_sends_new_and_changed_flags_once(store: Store) -> None:
     with store.transaction() as session:
         from sqlalchemy import update
 
-        from pipeline.store.models import Flag
+        from store.models import Flag
 
         session.execute(
             update(Flag).where(Flag.id == new[0]).values(status="acknowledged", updated_at=utcnow())

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 
 from api.settings import Settings
 from pipeline.evidence import EvidenceStore
-from pipeline.store import Store
-from pipeline.store.writes import upsert_camera_status
+from store import Store
+from store.writes import upsert_camera_status
 from tests.api.conftest import Keys, flag_events, make_flags
-from tests.matching.factories import T0, make_event
+from tests.matcher.factories import T0, make_event
 
 
 def test_entries_filter_and_page(client: TestClient, store: Store, keys: Keys) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from pipeline.events import EntryEvent
-from tests.matching.factories import make_event as _make_event
+from tests.matcher.factories import make_event as _make_event
 
 T0 = datetime(2021, 8, 1, 7, 0, tzinfo=UTC)
 

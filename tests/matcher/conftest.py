@@ -14,10 +14,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from matcher import BatchStats, MatcherOptions, MatcherService
+from matcher.bus import open_matcher_bus
 from pipeline.bus import Bus, Consumer, Message, Topics
-from pipeline.matcher import BatchStats, MatcherOptions, MatcherService
-from pipeline.matcher.bus import open_matcher_bus
-from pipeline.store import Store
+from store import Store
 from tooling.kafka_broker import KafkaBroker
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,12 +9,12 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
+from matcher import MatcherService
 from pipeline.bus import Bus, Topics, publish_event
-from pipeline.matcher import MatcherService
-from pipeline.store import Store
-from pipeline.store.models import DecisionRow
+from store import Store
+from store.models import DecisionRow
 from tests.matcher.conftest import consume, drain
-from tests.matching.factories import make_event
+from tests.matcher.factories import make_event
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -9,13 +9,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from matcher import MatcherService
 from pipeline.bus import Bus, Topics, publish_event
 from pipeline.cli import app
-from pipeline.matcher import MatcherService
-from pipeline.store import Store
-from pipeline.store.models import Declaration, Flag, FlagAudit
+from store import Store
+from store.models import Declaration, Flag, FlagAudit
 from tests.matcher.conftest import consume, drain, validated_flags
-from tests.matching.factories import T0, make_event
+from tests.matcher.factories import T0, make_event
 from tests.store.csv_samples import HEADER, row
 
 runner = CliRunner()

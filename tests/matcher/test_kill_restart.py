@@ -16,10 +16,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from pipeline.bus import Bus, Message, Topics, publish_event
-from pipeline.store import Store
-from pipeline.store.models import DecisionRow, Entry, Flag, FlagAudit
+from store import Store
+from store.models import DecisionRow, Entry, Flag, FlagAudit
 from tests.matcher.conftest import ROOT, consume_until, validated_flags
-from tests.matching.factories import T0, make_event
+from tests.matcher.factories import T0, make_event
 from tests.store.builders import declaration_in, declare
 from tooling.kafka_broker import KafkaBroker
 
@@ -138,7 +138,7 @@ def test_killed_matcher_restarts_and_decides_every_entry_once(
         assert seen.setdefault(v["flag_id"], what) == what
 
     # Offsets were committed: the group has nothing left to read.
-    from pipeline.matcher import MatcherOptions, MatcherService
+    from matcher import MatcherOptions, MatcherService
 
     service = MatcherService(bus, store, topics=kafka_topics,
                              options=MatcherOptions(group=group, poll_timeout_ms=500))  # fmt: skip

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pipeline.matcher.lookup import DriverDeclarationLookup
-from pipeline.matching.lookup import SqlDeclarationLookup
-from pipeline.store import Store
-from tests.matching.factories import T0
+from matcher.lookup import DriverDeclarationLookup, SqlDeclarationLookup
+from store import Store
+from tests.matcher.factories import T0
 from tests.store.builders import declaration_in, declare, watch
 
 

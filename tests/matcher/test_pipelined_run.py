@@ -13,13 +13,13 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
+from matcher import BatchStats, MatcherService
+from matcher.policy import Action, classify
 from pipeline.bus import Bus, Topics, publish_event
-from pipeline.matcher import BatchStats, MatcherService
-from pipeline.matcher.policy import Action, classify
-from pipeline.store import Store
-from pipeline.store.models import DecisionRow, Entry, Flag
+from store import Store
+from store.models import DecisionRow, Entry, Flag
 from tests.matcher.conftest import consume, drain, validated_flags
-from tests.matching.factories import make_event
+from tests.matcher.factories import make_event
 from tests.store.builders import declaration_in, declare
 
 N = 300  # entries; every third plate declared

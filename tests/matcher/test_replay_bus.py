@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import cli_replay
 from pipeline.bus import Bus, Topics
 from pipeline.cli import app
+from pipeline.cli import replay as cli_replay
 from tests.matcher.conftest import ROOT, consume
 from tests.matcher.test_round_trip import clip_events
 from tooling.kafka_broker import KafkaBroker

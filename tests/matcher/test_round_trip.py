@@ -7,14 +7,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from matcher import MatcherService
+from matcher.rules import Outcome
 from pipeline.bus import Bus, Topics, publish_event
 from pipeline.events import EntryEvent, FlagEvent
-from pipeline.matcher import MatcherService
-from pipeline.matching.rules import Outcome
-from pipeline.store import Store, import_declarations
-from pipeline.store.models import DecisionRow, Entry, Flag, FlagAudit
+from store import Store, import_declarations
+from store.models import DecisionRow, Entry, Flag, FlagAudit
 from tests.matcher.conftest import DATA, ROOT, consume, drain, validated_flags
-from tests.matching.factories import make_event
+from tests.matcher.factories import make_event
 
 # The evening clip's inbound vehicles (sample_videos/entry_evening.json) against the sample
 # declarations: one never declared, one whose window closed the day before, one declared for

@@ -11,7 +11,7 @@ import pytest
 from pipeline.config import ConfigError, load_cameras
 from pipeline.events import EntryEvent, make_event_id
 from pipeline.schemas import PUBLISHED, SCHEMA_DIR, schema_text
-from tests.matching.factories import make_event
+from tests.matcher.factories import make_event
 
 GOOD = """
 cameras:

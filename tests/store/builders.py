@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pipeline.matching.records import DeclarationRecord
-from pipeline.store import DeclarationIn, Store
-from pipeline.store.models import Declaration
-from pipeline.store.writes import add_declarations, add_to_watchlist, to_record
-from tests.matching.factories import T0
+from store import DeclarationIn, Store
+from store.models import Declaration
+from store.records import DeclarationRecord
+from store.writes import add_declarations, add_to_watchlist, to_record
+from tests.matcher.factories import T0
 
 
 def declaration_in(plate: str = "75A12345", **overrides: Any) -> DeclarationIn:

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from pipeline.store import Store
+from store import Store
 
 _NOT_STATEMENTS = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
 
 
 class StatementLog:
     """The SQL statements a store's connections run, seen at the database driver, so those the
-    matcher sends past SQLAlchemy (``pipeline.store.bulk``) count too. Transaction control and
+    matcher sends past SQLAlchemy (``store.bulk``) count too. Transaction control and
     pragmas and the pool's pings are not statements here. Filled only while ``capturing``."""
 
     def __init__(self) -> None:

@@ -1,4 +1,4 @@
-"""The matcher's driver-level writes and reads (pipeline.store.bulk) against the ORM's view of the
+"""The matcher's driver-level writes and reads (store.bulk) against the ORM's view of the
 same rows, on SQLite and PostgreSQL: what goes in through the driver reads back through the
 models exactly as if the ORM had written it."""
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import Text, cast, select
 
 from pipeline.events import EntryEvent
-from pipeline.store import Store
-from pipeline.store.bulk import (
+from store import Store
+from store.bulk import (
     SQLITE_PAGE,
     audit_flags,
     open_flags,
@@ -17,8 +17,8 @@ from pipeline.store.bulk import (
     record_entries,
     stored_decisions,
 )
-from pipeline.store.models import DecisionRow, Entry, Flag, FlagAudit
-from tests.matching.factories import make_event
+from store.models import DecisionRow, Entry, Flag, FlagAudit
+from tests.matcher.factories import make_event
 
 ICT = timezone(timedelta(hours=7))
 NOW = datetime(2026, 7, 1, 15, 30, 0, 123456, tzinfo=ICT)  # 08:30:00.123456 UTC

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.store import DeclarationsFileError, parse_declarations_csv
+from store import DeclarationsFileError, parse_declarations_csv
 from tests.store.csv_samples import HEADER, row, write_csv
 
 ICT = timezone(timedelta(hours=7))

@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.matching.local import InProcessMatcher
-from pipeline.matching.rules import Outcome
-from pipeline.store import Store
-from pipeline.store.models import DecisionRow, Entry, Flag, FlagAudit
-from tests.matching.factories import T0, make_event
+from matcher.local import InProcessMatcher
+from matcher.rules import Outcome
+from store import Store
+from store.models import DecisionRow, Entry, Flag, FlagAudit
+from tests.matcher.factories import T0, make_event
 from tests.store.builders import at, declaration_in, declare, watch
 from tests.store.conftest import StatementLog
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from pipeline.matching.lookup import SqlDeclarationLookup
-from pipeline.store import Store
+from matcher.lookup import SqlDeclarationLookup
+from store import Store
 from tests.store.builders import declaration_in, declare, watch
 from tests.store.conftest import StatementLog
 

@@ -8,10 +8,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import event, func, inspect, select
 
-from pipeline.store import Store, import_declarations, migrate, open_store
-from pipeline.store.bulk import record_entries
-from pipeline.store.models import Base, Declaration, Entry
-from tests.matching.factories import make_event
+from store import Store, import_declarations, migrate, open_store
+from store.bulk import record_entries
+from store.models import Base, Declaration, Entry
+from tests.matcher.factories import make_event
 from tests.store.csv_samples import row, write_csv
 
 ICT = timezone(timedelta(hours=7))
@@ -110,7 +110,7 @@ def test_naive_datetime_is_refused_by_the_column_type(store: Store) -> None:
 def test_declaration_window_check_constraint(store: Store) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from pipeline.store.writes import add_declarations
+    from store.writes import add_declarations
     from tests.store.builders import declaration_in
 
     good = declaration_in()

@@ -1,4 +1,4 @@
-"""Background WAL checkpoints on SQLite (pipeline.store.wal), as the matcher opens its store."""
+"""Background WAL checkpoints on SQLite (store.wal), as the matcher opens its store."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from pipeline.store import migrate, open_store
-from pipeline.store.bulk import record_entries
-from tests.matching.factories import make_event
+from store import migrate, open_store
+from store.bulk import record_entries
+from tests.matcher.factories import make_event
 
 
 def autocheckpoint(url: str, **options: float) -> int:

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pipeline.store.db import migrate, open_store
-from pipeline.store.models import CameraStatus
+from store.db import migrate, open_store
+from store.models import CameraStatus
 from tests.worker.conftest import PASSWORD, ROOT, USER, Worker, camera_yaml, truth
 from tests.worker.rtsp import RtspServer
 

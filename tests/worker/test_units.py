@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import CameraConfig, CamerasFile, ConfigError, LineConfig, load_cameras
-from pipeline.metrics import CameraCollector
 from pipeline.worker.backoff import Backoff
 from pipeline.worker.frame_queue import DropOldestQueue
 from pipeline.worker.health import CameraHealth
+from pipeline.worker.metrics import CameraCollector
 from pipeline.worker.probe import diagnose
 from pipeline.worker.supervisor import Supervisor
 
@@ -186,9 +186,9 @@ def test_stop_finishes_tracks_in_flight_and_publishes_them() -> None:
 def test_health_is_written_to_camera_status(tmp_path: Path) -> None:
     from sqlalchemy import select
 
-    from pipeline.store.db import migrate, open_store
-    from pipeline.store.models import CameraStatus
     from pipeline.worker.status_store import StatusWriter
+    from store.db import migrate, open_store
+    from store.models import CameraStatus
 
     url = f"sqlite:///{tmp_path / 'ew.db'}"
     migrate(url)

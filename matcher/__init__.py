@@ -1,0 +1,13 @@
+"""The Kafka matcher service: entries topic in, decisions and flags in the store, flags out.
+
+``MatcherService`` (``service``) is the loop, pipelined over three threads; ``batch`` is what
+travels through it; ``decode`` turns records into entry events or dead-letter reasons;
+``lookup`` fetches candidate declarations through the driver; ``flag_events`` builds and
+publishes ``FlagEvent``s; ``late`` settles open flags with declarations filed after the entry;
+``policy`` is the one place errors are classified; ``runtime`` tunes the process.
+"""
+
+from matcher.batch import BatchStats
+from matcher.service import MatcherOptions, MatcherService
+
+__all__ = ["BatchStats", "MatcherOptions", "MatcherService"]

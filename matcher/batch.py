@@ -1,0 +1,61 @@
+"""A batch of consumed records on its way through the matcher's steps, and what it did."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from matcher.decode import Rejected
+from matcher.local import PreparedBatch
+from pipeline.bus import Message
+from pipeline.events import EntryEvent
+
+
+@dataclass
+class BatchStats:
+    records: int = 0
+    decided: int = 0
+    replayed: int = 0
+    flags: int = 0
+    dead_letters: int = 0
+    seconds: float = 0.0
+    flag_ids: list[int] = field(default_factory=list)
+    # Seconds per step (poll, decode, prepare, write, publish): where a batch's time goes.
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+Offsets = dict[tuple[str, int], int]
+
+
+@dataclass
+class Batch:
+    """A polled batch on its way through the steps."""
+
+    messages: list[Message]
+    stats: BatchStats
+    events: list[EntryEvent] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    # The JSON each decoded event came as, by event id (stored as is: see record_entries).
+    documents: dict[str, str] = field(default_factory=dict)
+    prepared: PreparedBatch | None = None
+
+    def offsets(self) -> Offsets:
+        """The next offset to read per partition once this batch is done."""
+        out: Offsets = {}
+        for m in self.messages:
+            tp = (m.topic, m.partition)
+            out[tp] = max(out.get(tp, 0), m.offset + 1)
+        return out
+
+
+class Steps:
+    """Records the time since the previous call under a step's name."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self._into = into
+        self._last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self._into[name] = now - self._last
+        self._last = now

@@ -1,0 +1,53 @@
+"""The ``entrywatch`` command line: one module of this package per command.
+
+stdout carries data (JSON Lines); progress, logs and summaries go to stderr, so
+``entrywatch replay clip.mp4 > entries.jsonl`` and pipes work as scripts expect.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from pipeline.cli import declarations, demo, keys, matcher, read, replay, run, schemas, serve
+
+app = typer.Typer(
+    help="EntryWatch: traffic cameras to vehicle entry events and undeclared-entry flags.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """EntryWatch command line."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
+    )
+    for noisy in ("ultralytics", "RapidOCR", "rapidocr", "kafka", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+app.command("replay")(replay.replay)
+app.command("demo")(demo.demo)
+app.command("run")(run.run)
+app.command("serve")(serve.serve)
+app.add_typer(keys.keys_app, name="keys")
+app.command("matcher")(matcher.matcher)
+app.add_typer(declarations.declarations_app, name="declarations")
+app.command("read")(read.read)
+app.command("schemas")(schemas.schemas)
+
+
+if __name__ == "__main__":
+    app()

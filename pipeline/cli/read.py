@@ -1,0 +1,42 @@
+"""``entrywatch read``: plates on still images, one JSON line per image."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+err = Console(stderr=True)
+
+
+def read(
+    images: Annotated[list[Path], typer.Argument(help="Still images to read plates from.")],
+    region: Annotated[str, typer.Option(help="Plate format profile: generic or vn.")] = "generic",
+    ocr: Annotated[str, typer.Option(help="OCR back-end: rapidocr or easyocr.")] = "rapidocr",
+) -> None:
+    """Read plates on still images: one JSON line per image, most confident plate first.
+
+    Output per line: {"image": PATH, "plates": [{"plate", "display", "confidence", "box",
+    "valid", "raw"}, ...]}. An unreadable image prints {"image": PATH, "error": REASON}
+    and the exit status is 1; the other images are still read.
+    """
+    from plate_reader.ocr import make_ocr
+    from plate_reader.reader import PlateReader
+    from plate_reader.still import describe_image
+
+    reader = PlateReader(ocr=make_ocr(ocr), profile=region)
+    failed = 0
+    for image in images:
+        try:
+            line = describe_image(image, reader)
+        except ValueError as exc:
+            failed += 1
+            err.print(f"[red]error[/red] {exc}")
+            line = {"image": str(image), "error": str(exc)}
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    raise typer.Exit(1 if failed else 0)

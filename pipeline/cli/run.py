@@ -1,0 +1,155 @@
+"""``entrywatch run``: the live worker for every camera of a config, until SIGTERM.
+
+SIGTERM/SIGINT: stop capture, finish the tracks in flight, publish their entries, flush, exit 0.
+SIGHUP: reload the config; only cameras whose config changed are restarted (a config with an
+error is refused and the running cameras carry on).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from pipeline.config import CamerasFile, ConfigError, load_cameras
+
+log = logging.getLogger(__name__)
+
+
+class _Signals:
+    """Signal handlers only set flags; the main loop does the work."""
+
+    def __init__(self) -> None:
+        self.wake = threading.Event()
+        self.stop = False
+        self.reload = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, self._on_reload)
+
+    def _on_stop(self, signum: int, _frame: FrameType | None) -> None:
+        self.stop = True
+        self.wake.set()
+
+    def _on_reload(self, signum: int, _frame: FrameType | None) -> None:
+        self.reload = True
+        self.wake.set()
+
+
+def _load(config: Path) -> CamerasFile:
+    cams = load_cameras(config)
+    for cam in cams.cameras:
+        if "://" not in cam.source:
+            log.warning(
+                "camera %s: source is a file, not a stream; it is read once as fast as it decodes",
+                cam.camera_id,
+            )
+    return cams
+
+
+def run(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Cameras YAML.")] = Path(
+        "configs/cameras.yaml"
+    ),
+    bus: Annotated[str, typer.Option(help="memory:// or kafka://HOST:PORT[,...].")] = "memory://",
+    db: Annotated[
+        str | None,
+        typer.Option(help="Store URL for camera_status (sqlite:///... or postgresql...)."),
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus /metrics on this port.")
+    ] = None,
+    metrics_addr: Annotated[str, typer.Option(help="Address for /metrics.")] = "0.0.0.0",
+    out: Annotated[
+        Path | None, typer.Option(help="Also write entries as JSON Lines here ('-' for stdout).")
+    ] = None,
+    evidence_dir: Annotated[
+        Path | None, typer.Option(help="Save plate crops and vehicle snapshots here.")
+    ] = None,
+    threads: Annotated[
+        int,
+        typer.Option(
+            help="Math threads per model slot (1 measured best on a shared 2-core machine; "
+            "0 lets each library use every core)."
+        ),
+    ] = 1,
+    slots: Annotated[
+        int, typer.Option(help="Model copies shared by the cameras (calls in parallel).")
+    ] = 2,
+    health_interval: Annotated[float, typer.Option(help="Seconds between health rounds.")] = 2.0,
+    ocr: Annotated[str, typer.Option(help="OCR back-end: rapidocr or easyocr.")] = "rapidocr",
+    topic_prefix: Annotated[str, typer.Option(help="Prefix for the bus topics.")] = "",
+) -> None:
+    """Run live cameras: capture, detect, track, read plates, publish entries; report health."""
+    from pipeline.bus import Topics, open_bus
+    from pipeline.evidence import EvidenceStore
+    from pipeline.worker.models import SharedModels
+    from pipeline.worker.sink import EventSink
+    from pipeline.worker.status_store import StatusWriter
+    from pipeline.worker.supervisor import Supervisor
+
+    try:
+        cameras = _load(config)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--config") from None
+    signals = _Signals()
+    signals.install()
+    with ExitStack() as stack:
+        try:
+            the_bus = open_bus(bus)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--bus") from None
+        stack.callback(the_bus.close)
+        out_file = None
+        if out is not None:
+            out_file = sys.stdout if str(out) == "-" else stack.enter_context(out.open("a"))
+        topics = Topics.with_prefix(topic_prefix) if topic_prefix else Topics()
+        sink = EventSink(the_bus, topics, out_file)
+        listeners = []
+        if db:
+            writer = StatusWriter(db)
+            stack.callback(writer.close)
+            listeners.append(writer.write)
+        log.info("loading models")
+        models = SharedModels(ocr=ocr, threads=threads, slots=slots)
+        models.warm_up({c.region for c in cameras.cameras if c.enabled})
+        supervisor = Supervisor(
+            models,
+            sink,
+            evidence=EvidenceStore(evidence_dir) if evidence_dir else None,
+            listeners=listeners,
+        )
+        if metrics_port is not None:
+            from pipeline.worker.metrics import serve_metrics
+
+            serve_metrics(metrics_port, lambda: supervisor.latest, addr=metrics_addr)
+            log.info("metrics on http://%s:%d/metrics", metrics_addr, metrics_port)
+        if not signals.stop:  # a SIGTERM while the models loaded: start nothing
+            supervisor.apply(cameras)
+        log.info(
+            "running %d camera(s); SIGTERM stops, SIGHUP reloads %s",
+            len(supervisor.workers),
+            config,
+        )
+        while not signals.stop:
+            signals.wake.wait(health_interval)
+            signals.wake.clear()
+            if signals.reload and not signals.stop:
+                signals.reload = False
+                try:
+                    supervisor.apply(_load(config))
+                except ConfigError as exc:
+                    log.error("reload refused, cameras unchanged: %s", exc)
+            supervisor.report()
+        supervisor.stop_all()
+        log.info("stopped: %d entries published", sink.published)

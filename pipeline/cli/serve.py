@@ -1,0 +1,55 @@
+"""``entrywatch serve``: the REST API, the live flag stream and the dashboard."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.cli.options import DbUrl
+from store import DEFAULT_URL
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = DEFAULT_URL  # the store's embedded default
+
+
+def serve(
+    db_url: DbUrl = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    evidence_root: Annotated[
+        Path, typer.Option(envvar="ENTRYWATCH_EVIDENCE_ROOT", help="Evidence images root.")
+    ] = Path("out/evidence"),
+    migrate_store: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Migrate the store first.")
+    ] = True,
+    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+) -> None:
+    """Serve the REST API, the live flag stream and the dashboard (``/``; drivers: ``/declare``).
+
+    Other settings come from ENTRYWATCH_* variables (see docs/API.md).
+    """
+    import uvicorn
+
+    from api.main import create_app
+    from api.settings import Settings
+    from store import migrate
+
+    settings = Settings(db_url=db_url, evidence_root=evidence_root)
+    if migrate_store:
+        migrate(db_url)
+    if workers > 1:
+        log.warning("--workers > 1: the declaration rate limit is kept per process")
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_graceful_shutdown=2,
+        log_config=None,
+        access_log=False,
+    )
+    uvicorn.Server(config).run()

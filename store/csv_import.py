@@ -1,0 +1,194 @@
+"""Importing declarations filed as CSV (bulk uploads from district offices).
+
+Columns (any order, all present, header on line 1)::
+
+    plate,display_plate,vehicle_class,driver_name,phone,origin,destination,purpose,
+    checkpoints,valid_from,valid_until,filed_at,filed_via
+
+``checkpoints`` is ``*`` for any checkpoint, else ids joined by ``;``. Times are ISO 8601 and must
+carry an offset (``2026-07-01T08:00:00+07:00``): a naive time is rejected by default, because
+guessing a zone silently shifts a window by hours. Callers who know the file's zone pass
+``assume_tz`` (for Huế, ``ZoneInfo("Asia/Ho_Chi_Minh")``). Empty ``filed_at`` means "now" and
+empty ``filed_via`` means ``csv``.
+
+Bad rows are reported with their line number and reason and skipped; good rows are stored in one
+transaction. A file that cannot be read as this CSV at all raises ``DeclarationsFileError``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from store.db import Store
+from store.models import utcnow
+from store.schemas import DeclarationIn
+from store.writes import add_declarations
+
+log = logging.getLogger(__name__)
+
+# CSV column -> DeclarationIn field.
+COLUMNS: dict[str, str] = {
+    "plate": "plate",
+    "display_plate": "plate_display",
+    "vehicle_class": "vehicle_class",
+    "driver_name": "driver_name",
+    "phone": "driver_phone",
+    "origin": "origin",
+    "destination": "destination",
+    "purpose": "purpose",
+    "checkpoints": "checkpoints",
+    "valid_from": "valid_from",
+    "valid_until": "valid_until",
+    "filed_at": "filed_at",
+    "filed_via": "filed_via",
+}
+_FIELD_TO_COLUMN = {field: column for column, field in COLUMNS.items()}
+
+
+class DeclarationsFileError(ValueError):
+    """The file as a whole cannot be imported (missing, not UTF-8 CSV, wrong header)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int  # as in the file: the header is line 1
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRow:
+    line: int
+    declaration: DeclarationIn
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    path: Path
+    imported: int
+    declaration_ids: tuple[int, ...]
+    errors: tuple[RowError, ...]
+
+
+def parse_declarations_csv(
+    path: str | Path, *, assume_tz: tzinfo | None = None
+) -> tuple[list[ParsedRow], list[RowError]]:
+    """Read and validate the file; touches no database."""
+    path = Path(path)
+    rows: list[ParsedRow] = []
+    errors: list[RowError] = []
+    now = utcnow()
+    for line, values in _records(path):
+        try:
+            declaration = DeclarationIn.model_validate(
+                _row_input(values, now), context={"assume_tz": assume_tz}
+            )
+        except ValidationError as exc:
+            errors.append(RowError(line, _describe(exc)))
+            continue
+        except _RowShapeError as exc:
+            errors.append(RowError(line, str(exc)))
+            continue
+        rows.append(ParsedRow(line, declaration))
+    return rows, errors
+
+
+def import_declarations(
+    store: Store, path: str | Path, *, assume_tz: tzinfo | None = None
+) -> ImportReport:
+    """Parse ``path`` and store its good rows in one transaction (all of them or none)."""
+    path = Path(path)
+    rows, errors = parse_declarations_csv(path, assume_tz=assume_tz)
+    with store.transaction() as session:
+        ids = add_declarations(session, [r.declaration for r in rows])
+    for error in errors:
+        log.warning("%s:%d: %s", path, error.line, error.reason)
+    log.info("%s: imported %d declarations, %d rows rejected", path, len(ids), len(errors))
+    return ImportReport(path, len(ids), tuple(ids), tuple(errors))
+
+
+class _RowShapeError(ValueError):
+    pass
+
+
+def _records(path: Path) -> Iterator[tuple[int, dict[str, str] | list[str]]]:
+    """Yield ``(first line of record, values)``; a row of the wrong width yields its raw list."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DeclarationsFileError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise DeclarationsFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")  # Excel writes a byte-order mark; accept it
+    except UnicodeDecodeError as exc:
+        raise DeclarationsFileError(
+            f"{path}: not UTF-8 (byte {exc.start}: {data[exc.start : exc.start + 1]!r}); "
+            "save the file as CSV UTF-8"
+        ) from None
+    if not text.strip():
+        raise DeclarationsFileError(f"{path}: empty file, expected a header line")
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+        _check_header(path, header)
+        previous_end = reader.line_num
+        for raw in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if not any(cell.strip() for cell in raw):
+                continue  # blank lines are harmless
+            if len(raw) != len(header):
+                yield start, raw
+            else:
+                yield start, dict(zip(header, raw, strict=True))
+    except csv.Error as exc:
+        where = f"{path}: line {reader.line_num}"
+        raise DeclarationsFileError(f"{where}: not valid CSV: {exc}") from exc
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [c for c in header if c not in COLUMNS]
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    if missing or unknown or duplicated:
+        problems = []
+        if missing:
+            problems.append(f"missing {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown {', '.join(repr(c) for c in unknown)}")
+        if duplicated:
+            problems.append(f"repeated {', '.join(duplicated)}")
+        raise DeclarationsFileError(
+            f"{path}: wrong header ({'; '.join(problems)}); expected {','.join(COLUMNS)}"
+        )
+
+
+def _row_input(values: dict[str, str] | list[str], now: object) -> dict[str, object]:
+    if isinstance(values, list):
+        raise _RowShapeError(f"expected {len(COLUMNS)} columns, found {len(values)}")
+    data: dict[str, object] = {
+        COLUMNS[column]: text.strip() for column, text in values.items() if text.strip()
+    }
+    # An empty checkpoints cell is a mistake, not "any": "any" must be written as "*".
+    data.setdefault("checkpoints", "")
+    data.setdefault("filed_at", now)
+    data.setdefault("filed_via", "csv")
+    return data
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False):
+        field = str(err["loc"][0]) if err["loc"] else ""
+        column = _FIELD_TO_COLUMN.get(field, field)
+        message = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{column}: {message}" if column else message)
+    return "; ".join(parts)
