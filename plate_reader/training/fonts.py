@@ -1,0 +1,68 @@
+"""Plate-like fonts from Debian's packages, split into training and held-out validation sets.
+
+No font that Vietnamese plates really use is packaged in Debian, so the recogniser learns from
+several condensed, upright sans faces (and one mono-spaced contrast) and is validated on faces it
+never saw, so a validation figure says something about plates in other fonts.
+
+    apt-get install fonts-dejavu-core fonts-liberation2 fonts-urw-base35 fonts-roboto \
+        fonts-freefont-ttf fonts-b612 fonts-noto-core fonts-firacode
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEBIAN_PACKAGES = (
+    "fonts-dejavu-core",
+    "fonts-liberation2",
+    "fonts-urw-base35",
+    "fonts-roboto",
+    "fonts-freefont-ttf",
+    "fonts-b612",
+    "fonts-noto-core",
+    "fonts-firacode",
+)
+
+_ROOT = Path("/usr/share/fonts")
+
+TRAIN_FONTS = (
+    "truetype/dejavu/DejaVuSansCondensed-Bold.ttf",
+    "truetype/dejavu/DejaVuSans-Bold.ttf",
+    "truetype/dejavu/DejaVuSansMono-Bold.ttf",
+    "truetype/liberation2/LiberationSans-Bold.ttf",
+    "truetype/liberation2/LiberationSans-Regular.ttf",
+    "truetype/liberation2/LiberationMono-Bold.ttf",
+    "opentype/urw-base35/NimbusSansNarrow-Bold.otf",
+    "opentype/urw-base35/NimbusSansNarrow-Regular.otf",
+    "opentype/urw-base35/NimbusSans-Bold.otf",
+    "opentype/urw-base35/NimbusMonoPS-Bold.otf",
+    "truetype/roboto/unhinted/RobotoCondensed-Bold.ttf",
+    "truetype/roboto/unhinted/RobotoCondensed-Medium.ttf",
+    "truetype/roboto/unhinted/RobotoCondensed-Regular.ttf",
+    "truetype/freefont/FreeSansBold.ttf",
+    "truetype/firacode/FiraCode-Bold.ttf",
+)
+
+# Never used for training: the rendered validation set is drawn in these.
+HELD_OUT_FONTS = (
+    "truetype/noto/NotoSans-Bold.ttf",
+    "truetype/noto/NotoSansDisplay-Bold.ttf",
+    "opentype/b612/B612-Bold.otf",
+    "truetype/freefont/FreeSans.ttf",
+)
+
+
+def available(names: tuple[str, ...], root: Path = _ROOT) -> list[Path]:
+    """The fonts of ``names`` installed under ``root``."""
+    return [root / name for name in names if (root / name).is_file()]
+
+
+def require(names: tuple[str, ...], minimum: int = 1, root: Path = _ROOT) -> list[Path]:
+    """Installed fonts of ``names``; a clear error naming the packages when too few are."""
+    found = available(names, root)
+    if len(found) < minimum:
+        raise FileNotFoundError(
+            f"only {len(found)} of the {len(names)} plate fonts are installed under {root} "
+            f"(need {minimum}); install them with: apt-get install {' '.join(DEBIAN_PACKAGES)}"
+        )
+    return found

@@ -1,0 +1,233 @@
+"""Draw a flat, frontal plate for a ``PlateText``: colours, rows, border, bolts and the small
+print real plates carry (state names, slogans, the EU strip, the Mercosur band).
+
+The small print is clutter the recogniser must learn to ignore: the label is only the plate's
+characters. Sizes follow the real plates' proportions (mm): VN car 520x110 and 330x165, VN
+motorbike 190x140, US 305x152, EU 520x112, Brazil 400x130.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from plate_reader.training.texts import PlateText
+
+RGB = tuple[int, int, int]
+
+# (width, height) in mm; the renderer draws at ``PX_PER_MM``.
+SIZES_MM: dict[str, tuple[int, int]] = {
+    "vn_car": (520, 110),
+    "vn_car2": (330, 165),
+    "vn_moto": (190, 140),
+    "us": (305, 152),
+    "eu": (520, 112),
+    "br_mercosur": (400, 130),
+    "br_old": (400, 130),
+}
+PX_PER_MM = 0.5
+
+_WORDS = (
+    "CALIFORNIA", "TEXAS", "FLORIDA", "NEW YORK", "OHIO", "ARIZONA", "NEVADA", "OREGON", "GEORGIA",
+    "ILLINOIS", "VIRGINIA", "MAINE", "UTAH", "IDAHO", "KANSAS", "ALASKA", "DELAWARE", "VERMONT",
+    "Sunshine State", "Empire State", "Land of Lincoln", "dmv.ca.gov", "Live Free or Die",
+    "Grand Canyon State", "The Lone Star State", "Virginia is for Lovers", "Famous Potatoes",
+    "SAO PAULO", "RIO DE JANEIRO", "CURITIBA", "BRASIL", "MERCOSUL", "HUE", "VIET NAM",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Palette:
+    background: RGB
+    text: RGB
+
+
+def _jitter(rng: random.Random, colour: RGB, amount: int = 18) -> RGB:
+    return tuple(max(0, min(255, c + rng.randint(-amount, amount))) for c in colour)  # type: ignore[return-value]
+
+
+def palette_for(style: str, rng: random.Random) -> Palette:
+    white, black = (238, 238, 232), (20, 20, 22)
+    if style.startswith("vn_military"):
+        return Palette(_jitter(rng, (190, 30, 30)), _jitter(rng, (240, 240, 240)))
+    if style.startswith("vn"):
+        r = rng.random()
+        if r < 0.65:
+            return Palette(_jitter(rng, white), _jitter(rng, black))
+        if r < 0.85:
+            return Palette(_jitter(rng, (240, 200, 40)), _jitter(rng, black))  # commercial
+        return Palette(_jitter(rng, (30, 60, 150)), _jitter(rng, (240, 240, 240)))  # state
+    if style == "eu":
+        bg = (235, 190, 30) if rng.random() < 0.2 else white
+        return Palette(_jitter(rng, bg), _jitter(rng, black))
+    if style == "br_old":
+        if rng.random() < 0.25:
+            return Palette(_jitter(rng, (180, 30, 30)), _jitter(rng, white))
+        return Palette(_jitter(rng, (190, 190, 190)), _jitter(rng, black))
+    if style == "br_mercosur":
+        return Palette(_jitter(rng, white), _jitter(rng, black))
+    # US and generic: light background with a dark ink mostly, the reverse sometimes.
+    inks = ((20, 20, 22), (20, 40, 120), (150, 20, 20), (20, 80, 40))
+    lights = ((238, 238, 232), (220, 230, 245), (245, 235, 200), (230, 230, 230))
+    if rng.random() < 0.15:
+        return Palette(_jitter(rng, rng.choice(inks)), _jitter(rng, rng.choice(lights)))
+    return Palette(_jitter(rng, rng.choice(lights)), _jitter(rng, rng.choice(inks)))
+
+
+@lru_cache(maxsize=64)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+def text_image(text: str, font: Path, stroke: int = 0) -> Image.Image:
+    """``text`` in black on white at 96 px, cropped to its ink ("L" mode)."""
+    face = _font(str(font), 96)
+    left, top, right, bottom = (round(v) for v in face.getbbox(text, stroke_width=stroke))
+    image = Image.new("L", (right - left + 8, bottom - top + 8), 255)
+    ImageDraw.Draw(image).text((4 - left, 4 - top), text, font=face, fill=0, stroke_width=stroke)
+    ink = np.asarray(image) < 128
+    ys, xs = np.nonzero(ink)
+    if len(xs) == 0:
+        return image
+    return image.crop((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+
+
+def _paste_text(
+    canvas: Image.Image,
+    text: str,
+    box: tuple[float, float, float, float],
+    colour: RGB,
+    font: Path,
+    stroke: int = 0,
+) -> None:
+    """Stretch ``text``'s ink to ``box`` (x1, y1, x2, y2) and paint it in ``colour``."""
+    x1, y1, x2, y2 = (round(v) for v in box)
+    w, h = max(1, x2 - x1), max(1, y2 - y1)
+    mask = text_image(text, font, stroke).resize((w, h), Image.Resampling.BILINEAR)
+    alpha = Image.eval(mask, lambda v: 255 - v)
+    canvas.paste(Image.new("RGB", (w, h), colour), (x1, y1), alpha)
+
+
+def _row_box(
+    rng: random.Random, text: str, width: int, top: float, bottom: float
+) -> tuple[float, float, float, float]:
+    """A row's box: centred, filling most of the width (less for short rows)."""
+    chars = max(1, len(text))
+    fill = min(rng.uniform(0.78, 0.94), 0.16 * chars + 0.2)
+    w = width * fill
+    x1 = (width - w) / 2 + rng.uniform(-0.02, 0.02) * width
+    return (x1, top, x1 + w, bottom)
+
+
+def render_plate(
+    plate: PlateText, font: Path, rng: random.Random, scale: float = 1.0
+) -> np.ndarray:
+    """A frontal plate image (RGB uint8) for ``plate`` drawn in ``font``."""
+    style = plate.style
+    if style in SIZES_MM:
+        mm = SIZES_MM[style]
+    elif len(plate.rows) == 2:
+        mm = (330, 165)
+    else:
+        mm = (520, 110)
+    width = round(mm[0] * PX_PER_MM * scale)
+    height = round(mm[1] * PX_PER_MM * scale)
+    colours = palette_for(style, rng)
+    canvas = Image.new("RGB", (width, height), colours.background)
+    draw = ImageDraw.Draw(canvas)
+    stroke = rng.choice((0, 0, 0, 1, 2))
+
+    # Where the plate's own characters go (fractions of the height), and the small print.
+    top_band, bottom_band = 0.12, 0.88
+    left = 0.0
+    if style == "us":
+        top_band, bottom_band = rng.uniform(0.22, 0.3), rng.uniform(0.78, 0.86)
+        _paste_text(
+            canvas,
+            rng.choice(_WORDS[:18]),
+            _row_box(rng, "XXXXXXX", width, 0.05 * height, top_band * height - 3),
+            colours.text,
+            font,
+        )
+        if rng.random() < 0.7:
+            _paste_text(
+                canvas,
+                rng.choice(_WORDS[18:28]),
+                _row_box(rng, "XXXX", width, bottom_band * height + 3, 0.95 * height),
+                colours.text,
+                font,
+            )
+    elif style == "eu":
+        left = rng.uniform(0.07, 0.1)
+        draw.rectangle((0, 0, left * width, height), fill=_jitter(rng, (20, 50, 160)))
+        cx, cy, r = left * width / 2, height * 0.35, left * width * 0.32
+        for k in range(12):
+            a = 2 * np.pi * k / 12
+            x, y = cx + r * np.cos(a), cy + r * np.sin(a)
+            draw.ellipse((x - 1.2, y - 1.2, x + 1.2, y + 1.2), fill=(240, 200, 40))
+        code = rng.choice(("D", "F", "NL", "PL", "I", "E", "CZ", "A", "B"))
+        _paste_text(
+            canvas,
+            code,
+            (left * width * 0.2, height * 0.6, left * width * 0.8, height * 0.88),
+            (240, 240, 240),
+            font,
+        )
+    elif style == "br_mercosur":
+        band = rng.uniform(0.2, 0.26)
+        draw.rectangle((0, 0, width, band * height), fill=_jitter(rng, (20, 60, 160)))
+        _paste_text(
+            canvas,
+            "BRASIL",
+            (width * 0.38, band * height * 0.2, width * 0.62, band * height * 0.8),
+            (240, 240, 240),
+            font,
+        )
+        top_band, bottom_band = band + 0.08, 0.9
+    elif style == "br_old":
+        top_band = rng.uniform(0.28, 0.33)
+        _paste_text(
+            canvas,
+            rng.choice(_WORDS[28:31]),
+            _row_box(rng, "XXXXX", width, 0.06 * height, top_band * height - 4),
+            colours.text,
+            font,
+        )
+        bottom_band = 0.9
+    elif style.startswith("vn") and rng.random() < 0.3:
+        top_band, bottom_band = 0.1, 0.9
+
+    inner_w = width * (1 - left)
+    rows = plate.rows
+    gap = 0.06 if len(rows) == 2 else 0.0
+    span = (bottom_band - top_band - gap * (len(rows) - 1)) / len(rows)
+    for i, row in enumerate(rows):
+        y1 = (top_band + i * (span + gap)) * height
+        x1, _, x2, _ = _row_box(rng, row, round(inner_w), 0, 0)
+        _paste_text(
+            canvas,
+            row,
+            (left * width + x1, y1, left * width + x2, y1 + span * height),
+            colours.text,
+            font,
+            stroke,
+        )
+
+    if rng.random() < 0.75:  # embossed border
+        t = max(1, round(rng.uniform(0.01, 0.03) * height))
+        inset = round(rng.uniform(0.0, 0.04) * height)
+        draw.rectangle(
+            (inset, inset, width - 1 - inset, height - 1 - inset), outline=colours.text, width=t
+        )
+    if rng.random() < 0.4:  # bolts
+        r = max(1.5, 0.035 * height)
+        ys = (0.08 * height, 0.92 * height) if rng.random() < 0.5 else (0.06 * height,)
+        for y in ys:
+            for x in (0.2 * width, 0.8 * width):
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=(rng.randint(90, 200),) * 3)
+    return np.asarray(canvas)
