@@ -18,10 +18,19 @@ class OcrResult:
 
     text: str
     confidence: float
+    # Per-character confidences in ``text`` order, where the back-end gives them (empty if not).
+    char_confidences: tuple[float, ...] = ()
 
 
 class BaseOCR(ABC):
-    """Reads one line of text from an already cropped BGR image."""
+    """Reads the text of an already cropped BGR plate image.
+
+    ``reads_rows`` says whether the back-end reads a two-line plate as one image (the trained
+    recogniser does); for the others the reader also passes each row on its own.
+    """
+
+    model_name: str = "ocr"
+    reads_rows: bool = False
 
     @abstractmethod
     def predict(self, crop: np.ndarray) -> OcrResult | None:
@@ -32,9 +41,40 @@ class BaseOCR(ABC):
         return [self.predict(crop) for crop in crops]
 
 
+class FusionOCR(BaseOCR):
+    """Several back-ends read every crop; ``PlateReader`` fuses their reads with the plate
+    profile (``plate_reader.fusion``). Alone, ``predict`` returns the most confident read."""
+
+    model_name = "fusion"
+    reads_rows = True
+
+    def __init__(self, members: tuple[BaseOCR, ...]) -> None:
+        if not members:
+            raise ValueError("a fusion needs at least one OCR back-end")
+        self.members = members
+        self.model_name = "+".join(m.model_name for m in members)
+
+    def predict(self, crop: np.ndarray) -> OcrResult | None:
+        reads = [r for m in self.members if (r := m.predict(crop)) is not None]
+        return max(reads, key=lambda r: r.confidence, default=None)
+
+
+OCR_NAMES = ("fusion", "crnn", "rapidocr", "easyocr")
+
+
 def make_ocr(name: str) -> BaseOCR:
-    """Build an OCR back-end by name: "rapidocr" (default in the pipeline) or "easyocr"."""
+    """Build an OCR back-end by name.
+
+    "fusion" (the default: the trained recogniser and RapidOCR, fused), "crnn" (the trained
+    recogniser alone), "rapidocr" or "easyocr".
+    """
     key = name.strip().lower()
+    if key == "fusion":
+        return FusionOCR((make_ocr("crnn"), make_ocr("rapidocr")))
+    if key == "crnn":
+        from plate_reader.recogniser import PlateRecogniser
+
+        return PlateRecogniser()
     if key == "rapidocr":
         from plate_reader.ocr_rapid import RapidOcr
 
@@ -43,7 +83,7 @@ def make_ocr(name: str) -> BaseOCR:
         from plate_reader.ocr_easy import EasyOcr
 
         return EasyOcr()
-    raise ValueError(f"unknown OCR back-end {name!r}; known: easyocr, rapidocr")
+    raise ValueError(f"unknown OCR back-end {name!r}; known: {', '.join(OCR_NAMES)}")
 
 
 def _usable(crop: np.ndarray) -> bool:

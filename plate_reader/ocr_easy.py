@@ -31,6 +31,8 @@ class EasyOcr(BaseOCR):
     split the line, so the crop is recognised as one box and the pieces joined.
     """
 
+    model_name = "easyocr-en"
+
     def __init__(self, model_dir: str | None = None, languages: tuple[str, ...] = ("en",)) -> None:
         import easyocr
 

@@ -19,6 +19,8 @@ class RapidOcr(BaseOCR):
     recogniser resizes to 48 px height itself, so crops are passed as they are.
     """
 
+    model_name = "rapidocr-ppocr-rec"
+
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         from rapidocr import RapidOCR
 
