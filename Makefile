@@ -6,7 +6,7 @@ export YOLO_OFFLINE := 1
 export YOLO_AUTOINSTALL := 0
 export YOLO_VERBOSE := False
 
-.PHONY: help setup demo test test-fast lint bench samples kafka clean
+.PHONY: help setup demo test test-fast lint bench samples kafka clean train-plates
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,8 +20,8 @@ demo: setup  ## The main job: replay the sample clips, match against sample decl
 test: setup  ## Run the whole test suite (unit, end-to-end, accuracy floor)
 	$(PY) -m pytest
 
-test-fast: setup  ## Unit tests only (no models)
-	$(PY) -m pytest -m "not slow"
+test-fast: setup  ## Unit tests only: no models, no servers (Kafka, PostgreSQL, RTSP, Chromium)
+	$(PY) -m pytest -m "not slow and not models and not kafka and not pg and not browser and not rtsp"
 
 lint: setup  ## ruff and mypy
 	$(VENV)/bin/ruff check .
@@ -29,8 +29,12 @@ lint: setup  ## ruff and mypy
 	$(VENV)/bin/mypy
 
 bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md by hand
-	$(PY) -m bench.plate_accuracy --no-fold
+	$(PY) -m bench.plate_accuracy
 	$(PY) -m bench.replay_speed
+
+train-plates: setup  ## Train the plate recogniser on rendered plates (CPU, ~40 min; DEVICE=cuda on a GPU)
+	@scripts/plate_fonts.sh
+	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu)
 
 samples: setup  ## Re-render the sample clips and their ground truth
 	$(PY) -m sample_videos.make_samples
