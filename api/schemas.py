@@ -8,14 +8,12 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from matcher.rules import Outcome
 from pipeline.events import VehicleClass
 
 FlagStatus = Literal["open", "acknowledged", "resolved"]
 FlagReason = Literal[
     "probable", "undeclared", "expired", "wrong_checkpoint", "unreadable", "watchlisted"
 ]
-assert set(FlagReason.__args__) == {o.value for o in Outcome} - {"declared"}  # type: ignore[attr-defined]
 
 
 class ResolutionOutcome(StrEnum):

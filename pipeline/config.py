@@ -23,9 +23,14 @@ class ConfigError(ValueError):
     """A configuration that cannot be used, naming the file, field and reason."""
 
 
-class LineConfig(BaseModel):
+class ConfigModel(BaseModel):
+    """The base of every config section: unknown keys are refused (a typo is an error, not a
+    silently ignored setting) and a loaded config is immutable."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+class LineConfig(ConfigModel):
     start: Point = Field(description="First point of the entry line, pixels (x, y).")
     end: Point = Field(description="Second point of the entry line, pixels (x, y).")
     inbound_side: Literal["left", "right"] = Field(
@@ -42,10 +47,8 @@ class LineConfig(BaseModel):
         return end
 
 
-class StreamOptions(BaseModel):
+class StreamOptions(ConfigModel):
     """How a live worker reads one camera (``entrywatch run``); ignored by ``replay``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_queue: Annotated[int, Field(ge=1, le=100)] = Field(
         default=4,
@@ -78,9 +81,7 @@ class StreamOptions(BaseModel):
         return value
 
 
-class CameraConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class CameraConfig(ConfigModel):
     camera_id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
     checkpoint: Annotated[str, Field(min_length=1)] = Field(
         description="Checkpoint this camera watches (declarations name checkpoints)."
@@ -130,9 +131,7 @@ class CameraConfig(BaseModel):
         return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", fill, self.source)
 
 
-class CamerasFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CamerasFile(ConfigModel):
     cameras: list[CameraConfig] = Field(min_length=1)
 
     @field_validator("cameras")

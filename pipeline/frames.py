@@ -20,11 +20,3 @@ class Frame:
     timestamp: float
     image: np.ndarray
     source: str
-
-    @property
-    def height(self) -> int:
-        return int(self.image.shape[0])
-
-    @property
-    def width(self) -> int:
-        return int(self.image.shape[1])

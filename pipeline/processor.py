@@ -153,9 +153,7 @@ class CameraProcessor:
         for row, tid in enumerate(tracked.ids.tolist()):
             state = self.tracks.get(tid)
             if state is None:
-                state = TrackState(
-                    tid, PlateVote(profile=self.camera.region), frame.index, frame.index
-                )
+                state = TrackState(tid, PlateVote(profile=self.camera.region), frame.index)
                 self.tracks[tid] = state
             state.last_frame = frame.index
             state.observe_class(int(tracked.class_id[row]), float(tracked.confidence[row]))
@@ -186,7 +184,6 @@ class CameraProcessor:
             vehicle = crop(frame.image, tracked.xyxy[row], pad=self.options.vehicle_pad)
             if vehicle.size == 0:
                 continue
-            state.reads_tried += 1
             reads = self.reader.read(
                 vehicle, imgsz=self.options.plate_imgsz, fallback=False, max_plates=1
             )

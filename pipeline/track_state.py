@@ -27,14 +27,12 @@ class PendingCrossing:
 class TrackState:
     tracker_id: int
     vote: PlateVote
-    first_frame: int
     last_frame: int
     class_weight: dict[int, float] = field(default_factory=lambda: defaultdict(float))
     best_read: PlateRead | None = None
     best_crop: np.ndarray | None = None
     pending: PendingCrossing | None = None
     emitted: bool = False
-    reads_tried: int = 0
 
     def observe_class(self, class_id: int, confidence: float) -> None:
         self.class_weight[class_id] += confidence

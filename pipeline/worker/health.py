@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["ok", "stale", "error", "stopped"]
 
@@ -35,7 +35,7 @@ class HealthSnapshot:
     queue_depth: int
     updated_at: datetime
 
-    def store_fields(self) -> dict[str, object]:
+    def store_fields(self) -> dict[str, Any]:
         """The ``camera_status`` row (``upsert_camera_status`` sets ``updated_at`` itself)."""
         return {
             "camera_id": self.camera_id,

@@ -1,43 +1,30 @@
 """Writing camera health to the store's ``camera_status`` table (for the API's camera view).
 
 The table and its writer ``store.writes.upsert_camera_status(session, **fields)`` belong
-to the store (migration 0002). Against an older store without that writer this adapter logs once
-and writes nothing. The worker does not migrate: the store's owner (API/matcher) does.
+to the store (migration 0002). The worker does not migrate: the store's owner (API/matcher) does.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from pipeline.worker.health import HealthSnapshot
 
 log = logging.getLogger(__name__)
 
 
-def _find_writer() -> Callable[..., Any] | None:
-    from store import writes
-
-    return getattr(writes, "upsert_camera_status", None)
-
-
 class StatusWriter:
     def __init__(self, url: str) -> None:
+        # Imported here: a worker without --db never loads the store.
         from store.db import open_store
+        from store.writes import upsert_camera_status
 
         self.store = open_store(url)
-        self._write = _find_writer()
+        self._write = upsert_camera_status
         self._failing = False
-        if self._write is None:
-            log.warning(
-                "camera_status: the store has no upsert_camera_status yet; health goes to "
-                "metrics and logs only"
-            )
 
     def write(self, snapshots: Iterable[HealthSnapshot]) -> None:
-        if self._write is None:
-            return
         try:
             with self.store.transaction() as session:
                 for snap in snapshots:
