@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 
 from bench.machine import machine
-from detectors.vehicle import VehicleDetector
+from detectors.vehicle import YoloVehicleDetector
 from pipeline.config import load_cameras
 from pipeline.frames import Frame
 from pipeline.processor import CameraProcessor
@@ -38,7 +38,7 @@ def run(clip: Path, config: Path, loops: int, detect_every: int | None) -> dict[
     camera = cams[clip.resolve()]
     if detect_every is not None:
         camera = camera.model_copy(update={"detect_every": detect_every})
-    detector = VehicleDetector()
+    detector = YoloVehicleDetector()
     reader = PlateReader(profile=camera.region)
     proc = psutil.Process()
     source = open_source(clip, camera.camera_id)

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 
 import numpy as np
 
 from detectors import weights
+from detectors.base import YoloDetector
 from detectors.detections import Detections
 
 # COCO class ids -> the names EntryEvent uses.
 VEHICLE_CLASSES: dict[int, str] = {2: "car", 3: "motorcycle", 5: "bus", 7: "truck"}
 
-# ultralytics must never reach for the network or pip at run time.
-os.environ.setdefault("YOLO_OFFLINE", "1")
-os.environ.setdefault("YOLO_AUTOINSTALL", "0")
-os.environ.setdefault("YOLO_VERBOSE", "False")
 
-
-class VehicleDetector:
-    """Finds vehicles in a full frame.
+class YoloVehicleDetector(YoloDetector):
+    """Finds vehicles in a full frame (a ``detectors.base.VehicleDetector``).
 
     ``imgsz`` is the network input side; the bundled ONNX export is fixed at 640.
     """
@@ -29,28 +25,17 @@ class VehicleDetector:
         weights_path: str | None = None,
         confidence: float = 0.25,
         imgsz: int = 640,
-        classes: dict[int, str] | None = None,
+        classes: Mapping[int, str] | None = None,
     ) -> None:
-        from ultralytics import YOLO  # heavy import, only when a detector is made
+        super().__init__(weights.VEHICLE, weights_path, confidence, imgsz)
+        self._classes = dict(classes or VEHICLE_CLASSES)
 
-        self.weights_path = weights.resolve(weights.VEHICLE, weights_path)
-        self.model = YOLO(self.weights_path, task="detect")
-        self.confidence = confidence
-        self.imgsz = imgsz
-        self.classes = dict(classes or VEHICLE_CLASSES)
+    @property
+    def class_names(self) -> Mapping[int, str]:
+        return self._classes
 
     def detect(
         self, image: np.ndarray, confidence: float | None = None, imgsz: int | None = None
     ) -> Detections:
         """Vehicles in ``image``; per-call overrides let one model serve many cameras."""
-        results = self.model.predict(
-            image,
-            conf=self.confidence if confidence is None else confidence,
-            imgsz=imgsz or self.imgsz,
-            classes=list(self.classes),
-            verbose=False,
-        )
-        return Detections.from_ultralytics(next(iter(results)))
-
-    def class_name(self, class_id: int) -> str:
-        return self.classes.get(int(class_id), "vehicle")
+        return self._predict(image, confidence, imgsz, classes=list(self._classes))

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from detectors.base import VehicleDetector
 from detectors.detections import Detections
-from detectors.vehicle import VehicleDetector
 from pipeline.config import CameraConfig
 from pipeline.entry_line import Crossing, EntryLine
 from pipeline.events import (
@@ -114,7 +114,7 @@ class CameraProcessor:
         self.current = Detections()  # the last tracked detections, for drawing
         self._software = SoftwareInfo(
             version=software_version(),
-            vehicle_model=Path(vehicle_detector.weights_path).name,
+            vehicle_model=vehicle_detector.model_name,
             plate_model=Path(getattr(plate_reader, "weights_name", "best.pt")).name,
             ocr=ocr_name,
         )
@@ -263,7 +263,7 @@ class CameraProcessor:
             crossed_at=self._crossed_at(p),
             plate=plate,
             vehicle=VehicleInfo(
-                vehicle_class=self.detector.class_name(state.majority_class()),  # type: ignore[arg-type]
+                vehicle_class=self.detector.class_names.get(state.majority_class(), "vehicle"),  # type: ignore[arg-type]
                 confidence=round(min(1.0, p.confidence), 4),
                 box=p.box,
                 track_id=state.tracker_id,

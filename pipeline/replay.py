@@ -21,7 +21,8 @@ from rich import progress
 from rich.console import Console
 from rich.table import Table
 
-from detectors.vehicle import VehicleDetector
+from detectors.base import VehicleDetector
+from detectors.vehicle import YoloVehicleDetector
 from pipeline.annotate import AnnotatedWriter, draw
 from pipeline.config import CameraConfig, ConfigError
 from pipeline.events import EntryEvent
@@ -238,7 +239,7 @@ def run_replays(
     err = console if console is not None else Console(stderr=True)
     from plate_reader.ocr import make_ocr
 
-    detector = VehicleDetector()
+    detector = YoloVehicleDetector()
     readers: dict[str, PlateReader] = {}
     evidence = EvidenceStore(evidence_dir)
     summaries: list[ReplaySummary] = []

@@ -13,7 +13,7 @@ from plate_reader.formats import PlateFormat, get_profile
 from plate_reader.ocr import BaseOCR, OcrResult
 
 if TYPE_CHECKING:
-    from detectors.plate import PlateDetector
+    from detectors.base import PlateDetector
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +80,9 @@ class PlateReader:
     @property
     def detector(self) -> PlateDetector:
         if self._detector is None:
-            from detectors.plate import PlateDetector
+            from detectors.plate import YoloPlateDetector
 
-            self._detector = PlateDetector()
+            self._detector = YoloPlateDetector()
         return self._detector
 
     @property

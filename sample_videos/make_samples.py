@@ -204,9 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     detector = None
     if args.check_detector:
-        from detectors.vehicle import VehicleDetector
+        from detectors.vehicle import YoloVehicleDetector
 
-        detector = VehicleDetector()
+        detector = YoloVehicleDetector()
     truths = []
     for make_spec in clips.CLIPS:
         spec = make_spec()

@@ -13,15 +13,15 @@ from __future__ import annotations
 import logging
 import os
 import queue
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from detectors.base import VehicleDetector
     from detectors.detections import Detections
-    from detectors.vehicle import VehicleDetector
     from plate_reader.reader import PlateRead, PlateReader
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,9 @@ class _Slot:
     """One set of models; used by one thread at a time."""
 
     def __init__(self, make_reader: Callable[[str], PlateReader]) -> None:
-        from detectors.vehicle import VehicleDetector
+        from detectors.vehicle import YoloVehicleDetector
 
-        self.detector = VehicleDetector()
+        self.detector = YoloVehicleDetector()
         self._make_reader = make_reader
         self.readers: dict[str, PlateReader] = {}
 
@@ -98,21 +98,25 @@ class _Pool:
 
 
 class PooledDetector:
-    """Looks like ``VehicleDetector`` to the processor; each call runs on a free slot."""
+    """A ``VehicleDetector`` whose calls each run on a free slot."""
 
     def __init__(self, pool: _Pool, first: _Slot) -> None:
         self._pool = pool
         self._first = first
-        self.weights_path = first.detector.weights_path
+
+    @property
+    def model_name(self) -> str:
+        return self._first.detector.model_name
+
+    @property
+    def class_names(self) -> Mapping[int, str]:
+        return self._first.detector.class_names
 
     def detect(
         self, image: np.ndarray, confidence: float | None = None, imgsz: int | None = None
     ) -> Detections:
         with self._pool.slot() as slot:
             return slot.detector.detect(image, confidence=confidence, imgsz=imgsz)
-
-    def class_name(self, class_id: int) -> str:
-        return self._first.detector.class_name(class_id)
 
 
 class PooledReader:
@@ -156,6 +160,6 @@ class SharedModels:
 
     def for_camera(self, region: str) -> tuple[VehicleDetector, PlateReader]:
         return (
-            cast("VehicleDetector", PooledDetector(self._pool, self._slots[0])),
+            PooledDetector(self._pool, self._slots[0]),
             cast("PlateReader", PooledReader(self._pool, region)),
         )

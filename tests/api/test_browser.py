@@ -138,7 +138,7 @@ def test_flags_from_a_replayed_sample_clip_reach_the_open_dashboard(
 ) -> None:
     """The whole chain: a sample clip replayed through the real models, matched against the
     sample declarations, and its flags drawn live with their evidence photos."""
-    from detectors.vehicle import VehicleDetector
+    from detectors.vehicle import YoloVehicleDetector
     from matcher.local import InProcessMatcher
     from pipeline.config import load_cameras
     from pipeline.replay import Replayer
@@ -160,7 +160,7 @@ def test_flags_from_a_replayed_sample_clip_reach_the_open_dashboard(
         if c.source.endswith("entry_evening.mp4")
     ]
     events: list[EntryEvent] = []
-    Replayer(VehicleDetector(), PlateReader(profile="vn")).run(
+    Replayer(YoloVehicleDetector(), PlateReader(profile="vn")).run(
         camera, on_event=events.append, evidence=evidence
     )
     decided = InProcessMatcher(store).decide_batch(events)

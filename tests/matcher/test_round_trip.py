@@ -105,7 +105,9 @@ def test_replayed_clip_is_decided_and_flagged(
 def test_flag_schema_reasons_cover_every_flagging_outcome() -> None:
     from typing import get_args
 
+    from api.schemas import FlagReason as ApiFlagReason
     from pipeline.events import FlagReason
 
     assert set(get_args(FlagReason)) == {o.value for o in Outcome} - {"declared"}
+    assert set(get_args(ApiFlagReason)) == set(get_args(FlagReason))
     assert Path(ROOT / "docs" / "schemas" / "flag_event.v1.json").is_file()

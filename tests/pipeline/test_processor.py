@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from detectors.detections import Detections
-from detectors.vehicle import VehicleDetector
 from pipeline.config import CameraConfig, LineConfig
 from pipeline.events import EntryEvent
 from pipeline.frames import Frame
@@ -33,9 +32,10 @@ Box = tuple[float, float, float, float]
 class ScriptedDetector:
     """Returns, for each frame index, the boxes of the script (class 2, car)."""
 
-    weights_path = "scripted-vehicles.onnx"
+    model_name = "scripted-vehicles.onnx"
 
     def __init__(self, script: dict[int, list[Box]]) -> None:
+        self.class_names = {2: "car"}
         self.script = script
         self.calls = 0
 
@@ -50,9 +50,6 @@ class ScriptedDetector:
             confidence=np.full(len(boxes), 0.9, dtype=np.float32),
             class_id=np.full(len(boxes), 2, dtype=np.int32),
         )
-
-    def class_name(self, class_id: int) -> str:
-        return {2: "car"}.get(int(class_id), "vehicle")
 
 
 def plate_read(text: str = PLATE, confidence: float = 0.97, valid: bool = True) -> PlateRead:
@@ -107,7 +104,7 @@ def make(
 ) -> CameraProcessor:
     return CameraProcessor(
         camera(),
-        cast(VehicleDetector, ScriptedDetector(script)),
+        ScriptedDetector(script),
         cast(PlateReader, reader),
         fps=FPS,
         session_id="session-1",
@@ -150,6 +147,7 @@ def test_a_settled_plate_is_emitted_at_the_crossing_and_never_read_again() -> No
     assert event.vehicle.vehicle_class == "car"
     assert event.camera_id == "cam-1" and event.checkpoint == "CP-1"
     assert event.source.frame_index == crossing_frame(script)
+    assert event.software.vehicle_model == "scripted-vehicles.onnx"
     # One confident read settles the vote: the track is not read again (the cost rule).
     assert reader.calls == 1
     assert processor.finish() == []

@@ -26,10 +26,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def models() -> tuple[object, object]:
-    from detectors.vehicle import VehicleDetector
+    from detectors.vehicle import YoloVehicleDetector
     from plate_reader.reader import PlateReader
 
-    return VehicleDetector(), PlateReader(profile="vn")
+    return YoloVehicleDetector(), PlateReader(profile="vn")
 
 
 def camera_from(truth: dict) -> CameraConfig:
