@@ -4,6 +4,7 @@
 travels through it; ``decode`` turns records into entry events or dead-letter reasons;
 ``lookup`` fetches candidate declarations through the driver; ``flag_events`` builds and
 publishes ``FlagEvent``s; ``late`` settles open flags with declarations filed after the entry;
+``checkpoint`` holds the offsets that are committable and commits them;
 ``policy`` is the one place errors are classified; ``runtime`` tunes the process.
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from matcher.checkpoint import Offsets
 from matcher.decode import Rejected
 from matcher.local import PreparedBatch
 from pipeline.bus import Message
@@ -22,9 +23,6 @@ class BatchStats:
     flag_ids: list[int] = field(default_factory=list)
     # Seconds per step (poll, decode, prepare, write, publish): where a batch's time goes.
     steps: dict[str, float] = field(default_factory=dict)
-
-
-Offsets = dict[tuple[str, int], int]
 
 
 @dataclass

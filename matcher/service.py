@@ -29,14 +29,15 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
 from matcher import flag_events
-from matcher.batch import Batch, BatchStats, Offsets, Steps
+from matcher.batch import Batch, BatchStats, Steps
+from matcher.checkpoint import Checkpoint, Offsets
 from matcher.decode import Rejected, decode_entry
 from matcher.local import DEFAULT_GRACE, InProcessMatcher
 from matcher.lookup import DriverDeclarationLookup
@@ -96,9 +97,7 @@ class MatcherService:
         self.meter = Meter(self.options.log_every_s)
         self._on_batch = on_batch
         self._consumer: Consumer | None = None
-        # Offsets of batches fully processed and not yet committed.
-        self._done: Offsets = {}
-        self._last_checkpoint = time.monotonic()
+        self.checkpoint = Checkpoint(self._commit, self.options.commit_interval_s)
 
     @property
     def consumer(self) -> Consumer:
@@ -146,7 +145,7 @@ class MatcherService:
                     if batch is not None:
                         writing = writer.submit(write, batch)
                     self._settle(delivering, wait=False)
-                    self._checkpoint_if_due()
+                    self.checkpoint.commit_if_due()
                     self.meter.tick()
             finally:
                 # Finish what is in hand; an error already on its way keeps priority.
@@ -170,7 +169,7 @@ class MatcherService:
         it did."""
         batch = self._poll_batch(max_records or self.options.batch)
         if batch is None:
-            self._checkpoint_if_due(wait=True)
+            self.checkpoint.commit_if_due(wait=True)
             self.meter.tick()
             return BatchStats()
         try:
@@ -180,7 +179,7 @@ class MatcherService:
             return BatchStats(records=len(batch.messages))
         self.bus.flush(self.options.flush_timeout_s)
         self._finished(batch)
-        self._checkpoint_if_due(wait=True)
+        self.checkpoint.commit_if_due(wait=True)
         self.meter.tick()
         return stats
 
@@ -188,31 +187,10 @@ class MatcherService:
         """Commit what is fully processed (never a batch that failed), then leave the group."""
         if self._consumer is not None:
             try:
-                self._checkpoint(wait=True)
+                self.checkpoint.commit(wait=True)
             finally:
                 self._consumer.close()
                 self._consumer = None
-
-    # -- checkpoints: commit what is stored and delivered --
-
-    def _checkpoint_if_due(self, *, wait: bool = False) -> None:
-        if time.monotonic() - self._last_checkpoint >= self.options.commit_interval_s:
-            self._checkpoint(wait=wait)
-
-    def _checkpoint(self, *, wait: bool = False) -> None:
-        """Commit the offsets of the batches fully processed since the last checkpoint.
-
-        Their flags and dead letters are already delivered (the delivery thread, or
-        ``run_once``, flushed before counting them done), so nothing is waited for here.
-        Batches between checkpoints are not committed one by one: the latest offsets cover them,
-        and a lost commit only means more records come back, already decided. Without ``wait``
-        the commit is asynchronous.
-        """
-        if not self._done or self._consumer is None:
-            return
-        offsets, self._done = self._done, {}
-        self._commit(offsets, wait=wait)
-        self._last_checkpoint = time.monotonic()
 
     # -- the steps --
 
@@ -312,8 +290,7 @@ class MatcherService:
     def _finished(self, batch: Batch) -> None:
         """The batch is stored and its flags delivered: its offsets may be committed."""
         stats = batch.stats
-        for tp, offset in batch.offsets().items():
-            self._done[tp] = max(self._done.get(tp, 0), offset)
+        self.checkpoint.done(batch.offsets())
         self.meter.add(
             records=stats.records,
             decided=stats.decided,
@@ -349,7 +326,9 @@ class MatcherService:
                 if stop is None:
                     time.sleep(delay)
 
-    def _commit(self, offsets: Mapping[tuple[str, int], int], *, wait: bool) -> None:
+    def _commit(self, offsets: Offsets, wait: bool) -> None:
+        """The checkpoint's commit; a commit the policy ignores leaves the records to be
+        redelivered, already decided."""
         try:
             self.consumer.commit(offsets, wait=wait)
         except Exception as exc:
