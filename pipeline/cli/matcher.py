@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from contextlib import ExitStack
 from datetime import timedelta
-from types import FrameType
 from typing import Annotated
 
 import typer
 
 from pipeline.bus import Topics
 from pipeline.cli.options import DbUrl, GraceOption, TopicPrefix
+from pipeline.cli.signals import Signals
 from store import DEFAULT_URL
 from store.db import migrate
 
@@ -41,14 +39,8 @@ def matcher(
     from matcher.bus import open_matcher_bus
     from matcher.runtime import open_matcher_store, tune_gc
 
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("matcher: %s received, finishing the batch", signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    signals = Signals(stopping="matcher: %s received, finishing the batch")
+    signals.install()
 
     migrate(db)
     options = MatcherOptions(
@@ -60,4 +52,4 @@ def matcher(
         service = MatcherService(the_bus, store, topics=Topics.with_prefix(topic_prefix),
                                  options=options)  # fmt: skip
         tune_gc()
-        service.run(stop)
+        service.run(signals.stop)

@@ -8,42 +8,17 @@ error is refused and the running cameras carry on).
 from __future__ import annotations
 
 import logging
-import signal
 import sys
-import threading
 from contextlib import ExitStack
 from pathlib import Path
-from types import FrameType
 from typing import Annotated
 
 import typer
 
+from pipeline.cli.signals import Signals
 from pipeline.config import CamerasFile, ConfigError, load_cameras
 
 log = logging.getLogger(__name__)
-
-
-class _Signals:
-    """Signal handlers only set flags; the main loop does the work."""
-
-    def __init__(self) -> None:
-        self.wake = threading.Event()
-        self.stop = False
-        self.reload = False
-
-    def install(self) -> None:
-        signal.signal(signal.SIGTERM, self._on_stop)
-        signal.signal(signal.SIGINT, self._on_stop)
-        if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, self._on_reload)
-
-    def _on_stop(self, signum: int, _frame: FrameType | None) -> None:
-        self.stop = True
-        self.wake.set()
-
-    def _on_reload(self, signum: int, _frame: FrameType | None) -> None:
-        self.reload = True
-        self.wake.set()
 
 
 def _load(config: Path) -> CamerasFile:
@@ -102,7 +77,7 @@ def run(
         cameras = _load(config)
     except ConfigError as exc:
         raise typer.BadParameter(str(exc), param_hint="--config") from None
-    signals = _Signals()
+    signals = Signals(reload=True)
     signals.install()
     with ExitStack() as stack:
         try:
@@ -134,18 +109,18 @@ def run(
 
             serve_metrics(metrics_port, lambda: supervisor.latest, addr=metrics_addr)
             log.info("metrics on http://%s:%d/metrics", metrics_addr, metrics_port)
-        if not signals.stop:  # a SIGTERM while the models loaded: start nothing
+        if not signals.stop.is_set():  # a SIGTERM while the models loaded: start nothing
             supervisor.apply(cameras)
         log.info(
             "running %d camera(s); SIGTERM stops, SIGHUP reloads %s",
             len(supervisor.workers),
             config,
         )
-        while not signals.stop:
+        while not signals.stop.is_set():
             signals.wake.wait(health_interval)
             signals.wake.clear()
-            if signals.reload and not signals.stop:
-                signals.reload = False
+            if signals.reload_requested and not signals.stop.is_set():
+                signals.reload_requested = False
                 try:
                     supervisor.apply(_load(config))
                 except ConfigError as exc:
