@@ -35,6 +35,9 @@ class Batch:
     rejected: list[Rejected] = field(default_factory=list)
     # The JSON each decoded event came as, by event id (stored as is: see record_entries).
     documents: dict[str, str] = field(default_factory=dict)
+    # The record each decoded event came in (its first copy), by event id: for a dead letter
+    # when the store refuses the event.
+    sources: dict[str, Message] = field(default_factory=dict)
     prepared: PreparedBatch | None = None
 
     def offsets(self) -> Offsets:

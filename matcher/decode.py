@@ -1,7 +1,11 @@
 """Turning a consumed record into an ``EntryEvent``, or into the reason it must be dead-lettered.
 
-The fast path is one pydantic pass over the raw bytes; only a record that fails it is parsed again
-to say precisely why (not JSON, unknown version, or which field broke the schema).
+Total: any bytes give an event or a ``Rejected`` with a short reason, never an exception (a
+nesting too deep for the parser, a value too big for memory, a string the store cannot hold).
+
+The fast path is one pydantic pass over the raw bytes; only a record that fails it is looked at
+again to say precisely why (not JSON, unknown version, or which field broke the schema). The
+second look parses with the standard library only when the record is small and shallow enough.
 """
 
 from __future__ import annotations
@@ -14,6 +18,12 @@ from pydantic import ValidationError
 from pipeline.bus import Message
 from pipeline.events import SCHEMA_VERSION, EntryEvent
 
+# An entry is about 1.5 KB; anything far bigger is not one (and is not parsed at all).
+MAX_ENTRY_BYTES = 64 * 1024
+# Nesting deeper than any entry's (which is 3), before the standard parser is asked why.
+MAX_DEPTH = 32
+REASON_EXCERPT = 200
+
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
@@ -22,27 +32,67 @@ class Rejected:
 
 
 def decode_entry(message: Message) -> EntryEvent | Rejected:
+    """The event in ``message``, or why it is not one."""
+    value = message.value
     try:
-        return EntryEvent.model_validate_json(message.value)
-    except ValidationError as exc:
-        return Rejected(message, _why(message.value, exc))
+        if value is None:
+            return Rejected(message, "not JSON: no value (a tombstone)")
+        if len(value) > MAX_ENTRY_BYTES:
+            return Rejected(message, f"too large: {len(value)} bytes (limit {MAX_ENTRY_BYTES})")
+        try:
+            event = EntryEvent.model_validate_json(value)
+        except ValidationError as exc:
+            return Rejected(message, _why(value, exc))
+        # Literal[1] has a default for Python callers; on the wire the version is required.
+        if "schema_version" not in event.model_fields_set:
+            return Rejected(message, "schema: no schema_version")
+        return event
+    except (RecursionError, MemoryError) as exc:
+        return Rejected(message, f"not decodable: {type(exc).__name__}")
+    except Exception as exc:
+        return Rejected(message, f"not decodable: {type(exc).__name__}: {_excerpt(str(exc))}")
 
 
 def _why(value: bytes, exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False, include_input=False)
+    if errors and errors[0]["type"] == "json_invalid":
+        return f"not JSON: {_excerpt(errors[0]['msg'])}"
+    if _depth(value) > MAX_DEPTH:
+        return f"schema: nested deeper than {MAX_DEPTH}"
     try:
         data = json.loads(value)
-    except (ValueError, UnicodeDecodeError) as e:
-        return f"not JSON: {e}"
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        return f"not JSON: {_excerpt(str(e))}"
     if not isinstance(data, dict):
         return f"not a JSON object: {type(data).__name__}"
     if "schema_version" not in data:
         return "schema: no schema_version"
     version = data["schema_version"]
     if version != SCHEMA_VERSION:
-        return f"unknown schema_version {version!r} (this matcher reads {SCHEMA_VERSION})"
+        shown = _excerpt(repr(version))
+        return f"unknown schema_version {shown} (this matcher reads {SCHEMA_VERSION})"
     parts = []
-    for err in exc.errors(include_url=False)[:5]:
-        where = ".".join(str(p) for p in err["loc"]) or "(root)"
-        parts.append(f"{where}: {err['msg']}")
-    more = f" (+{exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+    for err in errors[:5]:
+        where = ".".join(_excerpt(str(p), 40) for p in err["loc"]) or "(root)"
+        parts.append(f"{where}: {_excerpt(err['msg'])}")
+    more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
     return "schema: " + "; ".join(parts) + more
+
+
+def _depth(value: bytes) -> int:
+    """An upper bound of the JSON nesting depth (brackets inside strings count too)."""
+    depth = deepest = 0
+    for byte in value.translate(None, _NOT_BRACKETS):
+        if byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _excerpt(text: str, limit: int = REASON_EXCERPT) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"

@@ -3,6 +3,9 @@
 - A record that is not a valid EntryEvent v1 (not JSON, wrong shape, unknown schema_version) is
   not an error of the matcher: it goes to the dead-letter topic with the reason and the batch
   carries on (``decode``).
+- A record the store refuses (a value too long for its column, a NUL on PostgreSQL, a number out
+  of range: ``refused``) is dead-lettered with the database's reason, and the rest of its batch is
+  recorded (``refusals``). A retry would change nothing.
 - Transient failures (the database or the broker away, a flush that timed out) retry the same
   batch with backoff; nothing is committed meanwhile, and the store writes are idempotent by
   ``event_id``, so a retry after a partial success changes nothing.
@@ -19,10 +22,13 @@ from __future__ import annotations
 import sqlite3
 from enum import Enum
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from pipeline.bus import BusError, CommitError
 
+# What the drivers raise for a value they or the database will not store. Not ProgrammingError:
+# that is our SQL, a bug, and stops the matcher.
+_DRIVER_REFUSED: tuple[type[BaseException], ...] = (sqlite3.DataError, sqlite3.IntegrityError)
 # The hot path talks to the database drivers directly (store.bulk), so their own
 # "database away / locked" errors arrive unwrapped by SQLAlchemy.
 _DRIVER_TRANSIENT: tuple[type[BaseException], ...] = (sqlite3.OperationalError,)
@@ -30,6 +36,7 @@ try:
     import psycopg
 
     _DRIVER_TRANSIENT += (psycopg.OperationalError,)
+    _DRIVER_REFUSED += (psycopg.DataError, psycopg.IntegrityError)
 except ImportError:  # pragma: no cover - PostgreSQL support not installed
     pass
 
@@ -54,6 +61,15 @@ def classify(exc: BaseException) -> Action:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return Action.RETRY
     return Action.STOP
+
+
+def refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is the store refusing a value of the records being written (so the same
+    records would fail again), rather than the store being away or a bug."""
+    if isinstance(exc, (DataError, IntegrityError, *_DRIVER_REFUSED)):
+        return True
+    # Values the driver cannot encode (a lone surrogate, an integer past 64 bits).
+    return isinstance(exc, (UnicodeError, OverflowError))
 
 
 def retry_delay(attempt: int) -> float:

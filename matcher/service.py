@@ -43,6 +43,7 @@ from matcher.local import DEFAULT_GRACE, InProcessMatcher
 from matcher.lookup import DriverDeclarationLookup
 from matcher.meter import Meter
 from matcher.policy import Action, classify, retry_delay
+from matcher.refusals import record_isolating
 from pipeline.bus import Bus, Consumer, Topics, dead_letter
 from pipeline.events import EntryEvent, FlagEvent
 from store.db import Store
@@ -238,7 +239,9 @@ class MatcherService:
                 events.append(decoded)
                 # Stored as received (validated just now); the first copy of a duplicate, as
                 # the matcher keeps the first.
-                batch.documents.setdefault(decoded.event_id, message.value.decode())
+                if decoded.event_id not in batch.documents:
+                    batch.documents[decoded.event_id] = message.value.decode()
+                    batch.sources[decoded.event_id] = message
         batch.stats.dead_letters = len(batch.rejected)
         return events
 
@@ -250,7 +253,10 @@ class MatcherService:
 
         def store_and_publish() -> None:
             step = Steps(stats.steps)
-            decided = self.matcher.record(prepared) if prepared.events else []
+            # A record the store refuses is dead-lettered with its reason; the rest is recorded.
+            decided, refusals = (
+                record_isolating(self.matcher, prepared) if prepared.events else ([], [])
+            )
             step("write")
             stats.decided = stats.replayed = 0
             to_publish: list[FlagEvent] = []
@@ -272,6 +278,12 @@ class MatcherService:
             stats.flag_ids = [f.flag_id for f in to_publish]
             for rejected in batch.rejected:
                 dead_letter(self.bus, self.topics, rejected.message, rejected.reason)
+            for refusal in refusals:
+                message = batch.sources[refusal.event.event_id]
+                log.warning("dead letter %s[%d]@%d: %s", message.topic, message.partition,
+                            message.offset, refusal.reason)  # fmt: skip
+                dead_letter(self.bus, self.topics, message, refusal.reason)
+            stats.dead_letters = len(batch.rejected) + len(refusals)
             step("publish")
 
         self._with_retries(store_and_publish, len(batch.messages), stop)

@@ -8,11 +8,55 @@ optional fields may join v1; anything else is a v2 on a new topic.
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 SCHEMA_VERSION = 1
+
+# Input limits, published as maxLength in the schemas; the store's columns have the same sizes
+# (store/models.py imports them), so a schema-valid event is always storable.
+EVENT_ID_LEN = 64
+NAME_LEN = 128  # camera ids, checkpoints, session ids, model names, actors
+PLATE_LEN = 16
+DISPLAY_LEN = 32
+REGION_LEN = 16
+URI_LEN = 2048
+EVIDENCE_LEN = 255  # one path component's limit on common file systems
+MAX_CANDIDATES = 32
+
+# No NUL in any string: PostgreSQL text cannot hold one, and no input has a reason to carry one.
+_NO_NUL = r"^[^\x00]*$"
+
+
+def Text(max_length: int) -> Any:
+    """A string of at most ``max_length`` characters, without NUL."""
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=_NO_NUL)]
+
+
+# Crossing times a camera can plausibly report; outside them the clock is wrong (and times near
+# the ends of datetime's range overflow when converted or compared).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _plausible(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"time outside {EARLIEST.year}-{LATEST.year - 1}")
+    return value
+
+
+CrossingTime = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
+def _require_schema_version(schema: dict[str, Any]) -> None:
+    # ``schema_version`` defaults to 1 for Python callers, but every published value carries it.
+    required = schema.setdefault("required", [])
+    if "schema_version" not in required:
+        required.insert(0, "schema_version")
+
+
 # A fixed namespace makes event ids reproducible across machines and replays.
 EVENT_NAMESPACE = uuid.UUID("6f1d3c52-8a8e-4c1b-9a57-2f0c4f3e9b11")
 
@@ -25,22 +69,28 @@ class _Model(BaseModel):
 
 
 class PlateCandidate(_Model):
-    plate: str = Field(description="Normalised plate text (upper-case letters and digits).")
+    plate: Text(PLATE_LEN) = Field(
+        description="Normalised plate text (upper-case letters and digits)."
+    )
     score: float = Field(ge=0, description="Vote weight the candidate gathered.")
 
 
 class PlateInfo(_Model):
     readable: bool = Field(description="False when no plate could be read on any frame.")
-    normalised: str | None = Field(
+    normalised: Text(PLATE_LEN) | None = Field(
         default=None, description="Upper-case letters and digits only, e.g. 75A12345."
     )
-    display: str | None = Field(default=None, description="Display form, e.g. 75A-123.45.")
+    display: Text(DISPLAY_LEN) | None = Field(
+        default=None, description="Display form, e.g. 75A-123.45."
+    )
     confidence: float = Field(ge=0, le=1, description="Confidence of the voted plate.")
     format_valid: bool = Field(description="Whether the plate fits the region's format.")
-    region: str = Field(description="Plate format profile used, e.g. vn or generic.")
+    region: Text(REGION_LEN) = Field(description="Plate format profile used, e.g. vn or generic.")
     reads: int = Field(ge=0, description="Plate reads that went into the vote.")
     candidates: list[PlateCandidate] = Field(
-        default_factory=list, description="Voted alternatives, best first."
+        default_factory=list,
+        max_length=MAX_CANDIDATES,
+        description="Voted alternatives, best first.",
     )
 
 
@@ -52,38 +102,47 @@ class VehicleInfo(_Model):
 
 
 class Evidence(_Model):
-    plate_crop: str | None = Field(
+    plate_crop: Text(EVIDENCE_LEN) | None = Field(
         default=None, description="Evidence id of the plate crop (a path under the evidence root)."
     )
-    vehicle_snapshot: str | None = Field(
+    vehicle_snapshot: Text(EVIDENCE_LEN) | None = Field(
         default=None, description="Evidence id of the vehicle snapshot at the crossing."
     )
 
 
 class SourcePosition(_Model):
     kind: Literal["file", "stream", "images"]
-    uri: str = Field(description="File path or stream URL (credentials removed).")
-    session_id: str = Field(description="Identifies one run over one source.")
+    uri: Text(URI_LEN) = Field(description="File path or stream URL (credentials removed).")
+    session_id: Text(NAME_LEN) = Field(description="Identifies one run over one source.")
     frame_index: int = Field(ge=0)
     media_time_s: float = Field(ge=0, description="Seconds since the start of the source.")
 
 
 class SoftwareInfo(_Model):
-    version: str
-    vehicle_model: str
-    plate_model: str
-    ocr: str
+    version: Text(NAME_LEN)
+    vehicle_model: Text(NAME_LEN)
+    plate_model: Text(NAME_LEN)
+    ocr: Text(NAME_LEN)
 
 
 class EntryEvent(_Model):
-    """One vehicle crossing one camera's entry line (inbound: an entry; outbound: an exit)."""
+    """One vehicle crossing one camera's entry line (inbound: an entry; outbound: an exit).
+
+    Every string is at most its ``maxLength`` and holds no NUL; ``schema_version`` is required.
+    """
+
+    model_config = ConfigDict(json_schema_extra=_require_schema_version)
 
     schema_version: Literal[1] = 1
-    event_id: str = Field(description="Deterministic: camera, stream session, track, direction.")
-    camera_id: str
-    checkpoint: str
+    event_id: Text(EVENT_ID_LEN) = Field(
+        description="Deterministic: camera, stream session, track, direction."
+    )
+    camera_id: Text(NAME_LEN)
+    checkpoint: Text(NAME_LEN)
     direction: Direction
-    crossed_at: AwareDatetime = Field(description="When the vehicle crossed, with time zone.")
+    crossed_at: CrossingTime = Field(
+        description="When the vehicle crossed, with time zone (years 2000 to 2099)."
+    )
     plate: PlateInfo
     vehicle: VehicleInfo
     evidence: Evidence = Evidence()
@@ -131,6 +190,8 @@ class FlagEvent(_Model):
     Published when a flag is raised and each time its status changes. Delivery is at least once:
     deduplicate by ``(flag_id, status)``; the latest ``updated_at`` wins.
     """
+
+    model_config = ConfigDict(json_schema_extra=_require_schema_version)
 
     schema_version: Literal[1] = 1
     flag_id: int = Field(ge=1, description="Stable id of the flag; one flag per entry.")

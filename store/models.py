@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from pipeline.events import DISPLAY_LEN, EVENT_ID_LEN, NAME_LEN, PLATE_LEN
 from store.plates import confusion_key
 from store.types import DocumentType, JsonType, UTCDateTime
 
@@ -33,8 +34,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-PLATE_LEN = 16
-DISPLAY_LEN = 32
 FLAG_STATUSES = ("open", "acknowledged", "resolved")
 
 
@@ -85,9 +84,9 @@ class Declaration(Base):
 class Entry(Base):
     __tablename__ = "entries"
 
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    camera_id: Mapped[str] = mapped_column(String(128))
-    checkpoint: Mapped[str] = mapped_column(String(128))
+    event_id: Mapped[str] = mapped_column(String(EVENT_ID_LEN), primary_key=True)
+    camera_id: Mapped[str] = mapped_column(String(NAME_LEN))
+    checkpoint: Mapped[str] = mapped_column(String(NAME_LEN))
     direction: Mapped[str] = mapped_column(String(16))
     crossed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     plate_normalised: Mapped[str | None] = mapped_column(String(PLATE_LEN), index=True)
