@@ -10,6 +10,8 @@ skips with a warning, keeps every frame read so far, and is recorded in
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,12 +21,17 @@ import cv2
 import numpy as np
 
 from pipeline.frames import Frame
+from pipeline.probe import diagnose, redact_url
 
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm", ".ts"})
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://")
+# A stream that does not say its frame rate is taken to run at this one.
+STREAM_FALLBACK_FPS = 10.0
+
+_OPEN_LOCK = threading.Lock()  # OPENCV_FFMPEG_CAPTURE_OPTIONS is process-wide
 
 
 class SourceError(RuntimeError):
@@ -64,6 +71,43 @@ class Source:
 def _open_capture(uri: str) -> cv2.VideoCapture:
     cap = cv2.VideoCapture(uri, cv2.CAP_FFMPEG)
     return cap
+
+
+def open_stream(
+    url: str, *, transport: str = "tcp", open_timeout_s: float = 10.0, read_timeout_s: float = 5.0
+) -> cv2.VideoCapture:
+    """An opened live capture, or :class:`SourceError` with why (from an RTSP probe).
+
+    The timeouts go in with the open, so they bound the open itself; ``transport`` (tcp or udp)
+    applies to RTSP.
+    """
+    params = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        int(open_timeout_s * 1000),
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        int(read_timeout_s * 1000),
+    ]
+    with _OPEN_LOCK:
+        previous = os.environ.get("OPENCV_FFMPEG_CAPTURE_OPTIONS")
+        if url.lower().startswith("rtsp"):
+            os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = f"rtsp_transport;{transport}"
+        try:
+            cap = cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+        finally:
+            if previous is None:
+                os.environ.pop("OPENCV_FFMPEG_CAPTURE_OPTIONS", None)
+            else:
+                os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = previous
+    if not cap.isOpened():
+        cap.release()
+        raise SourceError(diagnose(url, timeout_s=min(3.0, open_timeout_s)))
+    return cap
+
+
+def stream_fps(cap: cv2.VideoCapture) -> float:
+    """The frame rate a live capture reports, or ``STREAM_FALLBACK_FPS`` when it says none."""
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    return float(fps) if fps and 0 < fps < 1000 else STREAM_FALLBACK_FPS
 
 
 class VideoFileSource(Source):
@@ -178,21 +222,30 @@ class StreamSource(Source):
     the policy (backoff, health reporting) lives in one place.
     """
 
-    def __init__(self, url: str, camera_id: str, open_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        camera_id: str,
+        open_timeout_s: float = 10.0,
+        *,
+        transport: str = "tcp",
+        read_timeout_s: float = 5.0,
+    ) -> None:
         super().__init__()
         self.uri = url
         self.camera_id = camera_id
-        cap = _open_capture(url)
-        if not cap.isOpened():
-            cap.release()
-            raise SourceError(
-                f"{redact_url(url)}: stream could not be opened "
-                "(wrong address, server down, or credentials refused)"
+        try:
+            self._cap = open_stream(
+                url,
+                transport=transport,
+                open_timeout_s=open_timeout_s,
+                read_timeout_s=read_timeout_s,
             )
-        cap.set(cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, open_timeout_s * 1000)
-        self._cap = cap
-        fps = cap.get(cv2.CAP_PROP_FPS)
-        self.fps = float(fps) if fps and 0 < fps < 1000 else 25.0
+        except SourceError as exc:
+            safe = redact_url(url)
+            why = str(exc).removeprefix(f"{safe}: ")
+            raise SourceError(f"{safe}: stream could not be opened ({why})") from None
+        self.fps = stream_fps(self._cap)
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
@@ -209,16 +262,6 @@ class StreamSource(Source):
         finally:
             self._cap.release()
             self.end.frames_read = index
-
-
-def redact_url(url: str) -> str:
-    """Hide the password in ``scheme://user:password@host`` so it is never logged."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest.split("/", 1)[0]:
-        return url
-    creds, _, host = rest.partition("@")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
 
 
 def open_source(uri: str | Path, camera_id: str | None = None, image_fps: float = 1.0) -> Source:

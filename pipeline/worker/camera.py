@@ -17,10 +17,11 @@ import uuid
 
 from pipeline.config import CameraConfig, ConfigError
 from pipeline.events import EntryEvent
+from pipeline.probe import redact_url
 from pipeline.processor import CameraProcessor
-from pipeline.sources import SourceError, redact_url
+from pipeline.sources import SourceError, open_stream
 from pipeline.worker.backoff import Backoff
-from pipeline.worker.capture import EndOfSession, QueuedFrame, capture_session, open_stream
+from pipeline.worker.capture import EndOfSession, QueuedFrame, capture_session
 from pipeline.worker.frame_queue import DropOldestQueue
 from pipeline.worker.health import CameraHealth, HealthSnapshot
 from pipeline.worker.models import SharedModels

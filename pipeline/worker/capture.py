@@ -9,7 +9,6 @@ even when frames are dropped.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -17,14 +16,12 @@ from dataclasses import dataclass
 import cv2
 
 from pipeline.frames import Frame
-from pipeline.sources import SourceError, redact_url
+from pipeline.probe import redact_url
+from pipeline.sources import stream_fps
 from pipeline.worker.frame_queue import DropOldestQueue
 from pipeline.worker.health import CameraHealth
-from pipeline.worker.probe import diagnose
 
 log = logging.getLogger(__name__)
-
-_OPEN_LOCK = threading.Lock()  # OPENCV_FFMPEG_CAPTURE_OPTIONS is process-wide
 
 
 @dataclass(frozen=True)
@@ -42,33 +39,6 @@ class QueuedFrame:
     frame: Frame
 
 
-def open_stream(
-    url: str, *, transport: str, open_timeout_s: float, read_timeout_s: float
-) -> cv2.VideoCapture:
-    """An opened capture, or :class:`SourceError` with why (from an RTSP probe)."""
-    params = [
-        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
-        int(open_timeout_s * 1000),
-        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
-        int(read_timeout_s * 1000),
-    ]
-    with _OPEN_LOCK:
-        previous = os.environ.get("OPENCV_FFMPEG_CAPTURE_OPTIONS")
-        if url.lower().startswith("rtsp"):
-            os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = f"rtsp_transport;{transport}"
-        try:
-            cap = cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
-        finally:
-            if previous is None:
-                os.environ.pop("OPENCV_FFMPEG_CAPTURE_OPTIONS", None)
-            else:
-                os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = previous
-    if not cap.isOpened():
-        cap.release()
-        raise SourceError(diagnose(url, timeout_s=min(3.0, open_timeout_s)))
-    return cap
-
-
 def capture_session(
     cap: cv2.VideoCapture,
     *,
@@ -81,8 +51,7 @@ def capture_session(
     stop: threading.Event,
 ) -> str:
     """Read ``cap`` until the stream ends or ``stop``; return why it ended."""
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    fps = float(fps) if fps and 0 < fps < 1000 else 10.0
+    fps = stream_fps(cap)
     safe = redact_url(url)
     index = 0
     try:

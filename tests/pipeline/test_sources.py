@@ -8,12 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
+from pipeline.probe import redact_url
 from pipeline.sources import (
     ImageFolderSource,
     SourceError,
     VideoFileSource,
     open_source,
-    redact_url,
 )
 
 
@@ -124,3 +124,6 @@ def test_redact_url_hides_passwords() -> None:
     assert redact_url("rtsp://admin:pa55@10.0.0.2:554/s1") == "rtsp://admin:***@10.0.0.2:554/s1"
     assert redact_url("rtsp://10.0.0.2/s1") == "rtsp://10.0.0.2/s1"
     assert redact_url("/data/clip.mp4") == "/data/clip.mp4"
+    # A password with "@" in it is hidden whole; a user without a password still gets the mask.
+    assert redact_url("rtsp://u:p@ss@cam.local/s") == "rtsp://u:***@cam.local/s"
+    assert redact_url("rtsp://u@cam.local/s") == "rtsp://u:***@cam.local/s"

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import CameraConfig, CamerasFile, ConfigError, LineConfig, load_cameras
+from pipeline.probe import diagnose
 from pipeline.worker.backoff import Backoff
 from pipeline.worker.frame_queue import DropOldestQueue
 from pipeline.worker.health import CameraHealth
 from pipeline.worker.metrics import CameraCollector
-from pipeline.worker.probe import diagnose
 from pipeline.worker.supervisor import Supervisor
 
 

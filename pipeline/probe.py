@@ -1,16 +1,26 @@
-"""Why a stream would not open: one RTSP DESCRIBE, so health and logs say more than "failed".
+"""Stream URLs: the password kept out of logs, and why a stream would not open.
 
-OpenCV only says a capture did not open; the server's answer tells a wrong password (401) from a
-wrong path (404) from a server that is down (connection refused).
+OpenCV only says a capture did not open; one RTSP DESCRIBE to the server tells a wrong password
+(401) from a wrong path (404) from a server that is down (connection refused), so health and logs
+say more than "failed".
 """
 
 from __future__ import annotations
 
 import base64
 import socket
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from pipeline.sources import redact_url
+
+def redact_url(url: str) -> str:
+    """Hide the password in ``scheme://user:password@host`` so it is never logged."""
+    parts = urlsplit(url)
+    # The host follows the last "@": a password may hold "@" itself.
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def diagnose(url: str, timeout_s: float = 3.0) -> str:
