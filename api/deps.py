@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from api import guard
 from api.auth import Principal, Role, allows, authenticate, hash_token
 from api.cache import TtlCache
 from api.ratelimit import RateLimiter
@@ -106,13 +107,10 @@ AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 
 async def client_address(request: Request, settings: SettingsDep) -> str:
-    """The client's address for rate limiting (X-Forwarded-For only when configured)."""
-    if settings.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
-    return request.client.host if request.client else "unknown"
+    """The client's address for rate limiting (X-Forwarded-For only when configured, and only
+    from a trusted proxy)."""
+    trusted = settings.trusted_proxies
+    return guard.client_address(request.scope, settings.trust_forwarded_for, trusted)
 
 
 ClientDep = Annotated[str, Depends(client_address)]

@@ -8,12 +8,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import make_url
+from starlette.types import Scope
 
 from api.auth import Principal
 from api.cache import SingleFlight, TtlCache
+from api.guard import InputGuard, client_address, validation_error
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
 from api.routes import cameras, declarations, entries, evidence, flags, health, stats
@@ -88,6 +91,21 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.flag_list_cache = TtlCache[bytes](settings.list_cache_s)
     app.state.flag_list_flight = SingleFlight[bytes]()
     app.state.principal_cache = TtlCache[Principal](settings.auth_cache_s, max_entries=10_000)
+    proxies = frozenset(settings.trusted_proxies)
+
+    def declare_rate(scope: Scope) -> float | None:
+        # Before the body is read: a flood of declarations costs no parsing.
+        client = client_address(scope, settings.trust_forwarded_for, proxies)
+        limiter: RateLimiter = app.state.declare_limiter
+        return limiter.hit(client)
+
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_middleware(
+        InputGuard,
+        max_body=settings.max_body_bytes,
+        unlimited_paths={"/api/declarations/import"},  # its own limit: max_upload_bytes
+        rate_limits={("POST", "/api/declarations"): (declare_rate, "declarations")},
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     for module in (declarations, entries, flags, evidence, stats, cameras, health):

@@ -26,6 +26,13 @@ class Settings(BaseSettings):
         default=False,
         description="Take the client address from X-Forwarded-For (only behind a trusted proxy).",
     )
+    trusted_proxies: list[str] = Field(
+        default=["127.0.0.1", "::1"],
+        description="Proxy addresses whose X-Forwarded-For is believed (with trust_forwarded_for).",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, gt=0, description="Request body limit (413), except the CSV upload."
+    )
     max_validity_days: float = Field(
         default=14, gt=0, description="Longest declaration window a driver may file."
     )

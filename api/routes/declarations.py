@@ -16,8 +16,6 @@ from sqlalchemy import select
 
 from api.deps import (
     AdminDep,
-    ClientDep,
-    DeclareLimiterDep,
     OperatorDep,
     SessionDep,
     SettingsDep,
@@ -56,18 +54,10 @@ def file_declaration(
     body: DeclarationCreate,
     store: StoreDep,
     settings: SettingsDep,
-    limiter: DeclareLimiterDep,
-    client: ClientDep,
 ) -> DeclarationFiled:
     """File a declaration (no API key). The plate must fit the region's format and the window
-    must be sane: not ending before it starts, not too long, not too far ahead or behind."""
-    wait = limiter.hit(client)
-    if wait is not None:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            f"too many declarations from this address; try again in {wait:.0f} s",
-            headers={"Retry-After": str(max(1, round(wait)))},
-        )
+    must be sane: not ending before it starts, not too long, not too far ahead or behind.
+    The rate limit per client applies before the body is read (``api.guard``)."""
     now = utcnow()
     plate, display = _check_plate(body.plate, settings.region)
     _check_window(body.valid_from, body.valid_until, now, settings)

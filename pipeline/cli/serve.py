@@ -51,5 +51,10 @@ def serve(
         timeout_graceful_shutdown=2,
         log_config=None,
         access_log=False,
+        # uvicorn rewrites the client address from X-Forwarded-For by default (trusting
+        # loopback), which let any client pick its rate-limit address: only when configured,
+        # and only from the configured proxies.
+        proxy_headers=settings.trust_forwarded_for,
+        forwarded_allow_ips=",".join(settings.trusted_proxies),
     )
     uvicorn.Server(config).run()
