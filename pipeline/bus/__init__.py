@@ -4,7 +4,7 @@
 """
 
 from pipeline.bus.base import Bus, Consumer, Message, encode_value
-from pipeline.bus.errors import BusError, CommitError, PublishError
+from pipeline.bus.errors import BusError, CommitError, FlushTimeout, PublishError
 from pipeline.bus.memory import MemoryBus
 from pipeline.bus.publish import dead_letter, publish_event
 from pipeline.bus.topics import Topics
@@ -15,6 +15,7 @@ __all__ = [
     "BusError",
     "CommitError",
     "Consumer",
+    "FlushTimeout",
     "MemoryBus",
     "Message",
     "PublishError",

@@ -84,6 +84,11 @@ class Bus(_Closing, ABC):
     def flush(self, timeout: float | None = None) -> None:
         """Wait until every queued record is delivered; raises ``PublishError`` if any failed."""
 
+    def ensure_topics(self, topics: Iterable[str]) -> None:
+        """Create the topics that are missing (Kafka: with the bus's partition count), so a
+        consumer started before the first record finds them. Nothing to do in memory."""
+        del topics
+
     @abstractmethod
     def subscribe(self, topics: Iterable[str], group_id: str) -> Consumer:
         """A new consumer in ``group_id``, starting at the group's committed offsets (or the

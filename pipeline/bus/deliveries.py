@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import threading
 
-from pipeline.bus.errors import PublishError
+from pipeline.bus.errors import FlushTimeout
 
 
 class DeliveryTracker:
@@ -39,12 +39,12 @@ class DeliveryTracker:
 
     def wait(self, timeout: float | None) -> list[str]:
         """Wait until every record sent before this call is settled; returns the failures among
-        them. Raises ``PublishError`` when ``timeout`` (seconds) passes first."""
+        them. Raises ``FlushTimeout`` when ``timeout`` (seconds) passes first."""
         with self._cond:
             target = self._next
             if not self._cond.wait_for(lambda: self._oldest_in_flight() >= target, timeout):
                 left = sum(1 for s in self._in_flight if s < target and s not in self._settled)
-                raise PublishError(f"flush timed out with {left} records undelivered")
+                raise FlushTimeout(f"flush timed out with {left} records undelivered")
             failures = [why for seq, why in self._failures if seq < target]
             self._failures = [(seq, why) for seq, why in self._failures if seq >= target]
             return failures

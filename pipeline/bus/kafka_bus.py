@@ -102,6 +102,10 @@ class KafkaBus(Bus):
             more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
             raise PublishError(f"{len(failures)} records not delivered: {failures[:3]}{more}")
 
+    def ensure_topics(self, topics: Iterable[str]) -> None:
+        for topic in topics:
+            self._ensure_topic(topic)
+
     def subscribe(self, topics: Iterable[str], group_id: str) -> KafkaConsumerAdapter:
         names = list(topics)
         for topic in names:
