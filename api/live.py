@@ -104,14 +104,15 @@ class FlagPoller:
         out: list[FlagPublic] = []
         for row in rows:
             flag = flag_from_row(row)
-            if flag.id > self.last_id:
-                self.gaps.update({g: now + GAP_TTL_S for g in range(self.last_id + 1, flag.id)})
-                self.last_id = flag.id
-            elif flag.id in self.gaps:
-                del self.gaps[flag.id]
-            elif self.sent.get(flag.id) == flag.updated_at:
+            fid = flag.flag_id
+            if fid > self.last_id:
+                self.gaps.update({g: now + GAP_TTL_S for g in range(self.last_id + 1, fid)})
+                self.last_id = fid
+            elif fid in self.gaps:
+                del self.gaps[fid]
+            elif self.sent.get(fid) == flag.updated_at:
                 continue  # seen in the look-back already
-            self.sent[flag.id] = flag.updated_at
+            self.sent[fid] = flag.updated_at
             self.updated = max(self.updated, flag.updated_at)
             out.append(flag)
         if len(self.gaps) > 10_000:  # a huge jump: give up on the oldest holes

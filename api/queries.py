@@ -1,36 +1,20 @@
-"""Read queries shared by the REST routes and the live stream."""
+"""Read queries shared by the REST routes and the live stream: flags in the one FlagEvent shape
+(``matcher.flag_events``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.engine import Row
 
 from api.schemas import EvidencePublic, FlagPublic
-from store.models import Entry, Flag
+from matcher.flag_events import flag_event_select, from_row
 
 
 def flag_select() -> Select[Any]:
-    """Flags with the entry fields an operator needs to see (one join, no JSON beyond evidence)."""
-    query: Select[Any] = select(  # type: ignore[assignment]
-        Flag.id,
-        Flag.event_id,
-        Flag.reason,
-        Flag.status,
-        Flag.priority,
-        Flag.created_at,
-        Flag.updated_at,
-        Flag.resolution_outcome,
-        Flag.note,
-        Entry.camera_id,
-        Entry.checkpoint,
-        Entry.crossed_at,
-        Entry.plate_normalised,
-        Entry.plate_display,
-        Entry.confidence,
-        Entry.event["evidence"].label("evidence"),
-    ).join(Entry, Entry.event_id == Flag.event_id)
+    """Flags with their entry and decision: everything their FlagEvent holds (two joins)."""
+    query: Select[Any] = flag_event_select()
     return query
 
 
@@ -43,21 +27,4 @@ def evidence_of(value: Any) -> EvidencePublic:
 
 
 def flag_from_row(row: Row[Any]) -> FlagPublic:
-    return FlagPublic(
-        id=row.id,
-        event_id=row.event_id,
-        reason=row.reason,
-        status=row.status,
-        priority=row.priority,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        resolution_outcome=row.resolution_outcome,
-        note=row.note,
-        camera_id=row.camera_id,
-        checkpoint=row.checkpoint,
-        crossed_at=row.crossed_at,
-        plate=row.plate_normalised,
-        plate_display=row.plate_display,
-        confidence=row.confidence,
-        evidence=evidence_of(row.evidence),
-    )
+    return from_row(row, FlagPublic)

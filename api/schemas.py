@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from pipeline.events import VehicleClass
+from matcher.lifecycle import FlagReason as FlagReason
+from matcher.lifecycle import FlagStatus as FlagStatus
+from matcher.lifecycle import ResolutionOutcome
+from pipeline.events import FlagEvent, VehicleClass
+from store.records import ANY_CHECKPOINT
 
-FlagStatus = Literal["open", "acknowledged", "resolved"]
-FlagReason = Literal[
-    "probable", "undeclared", "expired", "wrong_checkpoint", "unreadable", "watchlisted"
-]
-
-
-class ResolutionOutcome(StrEnum):
-    DECLARED_LATE = "declared_late"
-    MISREAD = "misread"
-    VIOLATION_CONFIRMED = "violation_confirmed"
-    FALSE_ALARM = "false_alarm"
-    DUPLICATE = "duplicate"
-    OTHER = "other"
+# The flag enums are defined once (pipeline.events, re-exported by matcher.lifecycle); the API's
+# query parameters and bodies use them as they are.
 
 
 class _In(BaseModel):
@@ -56,7 +48,7 @@ class DeclarationCreate(_In):
 
 
 class DeclarationPublic(_Out):
-    id: int
+    id: int = Field(description="Never reused, also after the declaration is deleted.")
     plate: str = Field(validation_alias="plate_normalised")
     plate_display: str | None
     vehicle_class: str | None
@@ -65,11 +57,17 @@ class DeclarationPublic(_Out):
     origin: str | None
     destination: str | None
     purpose: str | None
-    checkpoints: list[str] | Literal["any"]
+    checkpoints: list[str] = Field(description="Checkpoint ids; empty: good for any checkpoint.")
     valid_from: datetime
     valid_until: datetime
     filed_at: datetime
     filed_via: str
+
+    @field_validator("checkpoints", mode="before")
+    @classmethod
+    def _any_is_empty(cls, value: Any) -> Any:
+        # The store keeps "any" for a declaration good everywhere; the API says it as [].
+        return [] if value == ANY_CHECKPOINT else value
 
 
 class DeclarationFiled(BaseModel):
@@ -78,7 +76,10 @@ class DeclarationFiled(BaseModel):
     plate_display: str
     valid_from: datetime
     valid_until: datetime
-    resolved_flags: int = Field(description="Open flags this late declaration settled.")
+    resolved_flags: int = Field(
+        description="Unsettled flags (undeclared, expired, wrong checkpoint) it now covers, "
+        "resolved as declared_late."
+    )
 
 
 class RowErrorPublic(BaseModel):
@@ -90,6 +91,9 @@ class ImportReportPublic(BaseModel):
     imported: int
     declaration_ids: list[int]
     errors: list[RowErrorPublic]
+    resolved_flags: int = Field(
+        default=0, description="Unsettled flags the imported declarations now cover, resolved."
+    )
 
 
 # --- entries and flags ----------------------------------------------------------------------
@@ -116,23 +120,9 @@ class EntryPublic(BaseModel):
     outcome: str | None = Field(description="The matcher's decision, if it decided this entry.")
 
 
-class FlagPublic(BaseModel):
-    id: int
-    event_id: str
-    reason: str
-    status: FlagStatus
-    priority: int
-    created_at: datetime
-    updated_at: datetime
-    resolution_outcome: str | None
-    note: str | None
-    camera_id: str
-    checkpoint: str
-    crossed_at: datetime
-    plate: str | None
-    plate_display: str | None
-    confidence: float
-    evidence: EvidencePublic
+class FlagPublic(FlagEvent):
+    """A flag as the REST API serves it: exactly the FlagEvent of its current state, as the flags
+    topic carries it (``docs/schemas/flag_event.v1.json``)."""
 
 
 class FlagAuditPublic(_Out):
@@ -154,6 +144,10 @@ class FlagAcknowledge(_In):
 
 class FlagResolve(_In):
     outcome: ResolutionOutcome
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class FlagReopen(_In):
     note: str | None = Field(default=None, max_length=2000)
 
 

@@ -2,8 +2,10 @@
 
 ``MatcherService`` (``service``) is the loop, pipelined over three threads; ``batch`` is what
 travels through it; ``decode`` turns records into entry events or dead-letter reasons;
-``lookup`` fetches candidate declarations through the driver; ``flag_events`` builds and
-publishes ``FlagEvent``s; ``late`` settles open flags with declarations filed after the entry;
+``lookup`` fetches candidate declarations through the driver; ``lifecycle`` is the one place a
+flag opens or changes status (its audit and outbox rows with it); ``flag_events`` builds
+``FlagEvent``s; ``relay`` publishes the outbox on the flags topic; ``late`` settles open flags
+with declarations filed after the entry;
 ``checkpoint`` holds the offsets that are committable and commits them;
 ``policy`` is the one place errors are classified; ``runtime`` tunes the process.
 """

@@ -12,37 +12,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select, update
-
+from matcher import lifecycle
 from matcher.lookup import DeclarationLookup, SqlDeclarationLookup
-from matcher.rules import (
-    DEFAULT_MIN_CONFIDENCE,
-    Decision,
-    Outcome,
-    Priority,
-    decide,
-    window_covers,
-)
+from matcher.rules import DEFAULT_MIN_CONFIDENCE, Decision, Outcome, Priority, decide
 from pipeline.events import EntryEvent
-from store.bulk import (
-    StoredDecision,
-    audit_flags,
-    open_flags,
-    record_decisions,
-    record_entries,
-    stored_decisions,
-)
+from store.bulk import StoredDecision, record_decisions, record_entries, stored_decisions
 from store.db import Store
-from store.models import Entry, Flag, utcnow
 from store.records import DeclarationRecord
 
 log = logging.getLogger(__name__)
 
 DEFAULT_GRACE = timedelta(minutes=60)
-SYSTEM_ACTOR = "system"
-DECLARED_LATE = "declared_late"
-# An operator looking at a flag does not stop a late declaration from settling it.
-_UNSETTLED = ("open", "acknowledged")
 
 
 def _utcnow() -> datetime:
@@ -137,12 +117,8 @@ class InProcessMatcher:
                 ],
                 now,
             )  # fmt: skip
-            new_flags = open_flags(
-                session,
-                [(e.event_id, d.outcome.value, int(d.priority)) for e, d in ours if d.flagged],
-                now,
-            )
-            audit_flags(session, new_flags.values(), "opened", SYSTEM_ACTOR, now)
+            # Flags, their audit rows and their FlagEvents in the outbox: one transaction.
+            new_flags = lifecycle.open(session, ours, now)
             seen_before = [e.event_id for e in batch.events if e.event_id not in new_ids]
             if seen_before:
                 known = stored_decisions(session, seen_before)
@@ -189,50 +165,11 @@ class InProcessMatcher:
         return out
 
     def resolve_late_declarations(self, declaration: DeclarationRecord) -> list[int]:
-        """Resolve open "undeclared" flags that ``declaration`` covers, filed within the grace
-        period after the entry (or before it, but stored too late for the matcher to see).
-
-        Returns the resolved flag ids; each gets an audit row by the ``system`` actor.
-        """
-        filed_at = declaration.filed_at or self._clock()
-        query = (
-            select(Flag.id, Entry.crossed_at, Entry.checkpoint)
-            .join(Entry, Entry.event_id == Flag.event_id)
-            .where(
-                Flag.status.in_(_UNSETTLED),
-                Flag.reason == Outcome.UNDECLARED.value,
-                Entry.plate_normalised == declaration.plate_normalised,
-                Entry.crossed_at >= filed_at - self._grace,
-            )
-            .with_for_update(of=Flag)
-        )
-        now = self._clock()
-        note = f"declaration #{declaration.id} filed {filed_at.isoformat()}"
+        """Resolve the unsettled flags ``declaration`` now covers (``lifecycle.resolve_late``),
+        in a transaction of its own; returns their ids."""
         with self._store.transaction() as session:
-            rows = session.execute(query).all()
-            ids = [
-                flag_id
-                for flag_id, crossed_at, checkpoint in rows
-                if window_covers(declaration, crossed_at, self._grace)
-                and declaration.covers_checkpoint(checkpoint)
-            ]
-            if ids:
-                session.execute(
-                    update(Flag)
-                    .where(Flag.id.in_(ids))
-                    .values(
-                        status="resolved",
-                        resolution_outcome=DECLARED_LATE,
-                        note=note,
-                        updated_at=now,
-                    )
-                )
-                audit_flags(
-                    session, ids, "resolved", SYSTEM_ACTOR, utcnow(), f"{DECLARED_LATE}: {note}"
-                )
-        if ids:
-            log.info("declaration #%d resolved flags %s", declaration.id, ids)
-        return ids
+            events = lifecycle.resolve_late(session, declaration, self._grace, now=self._clock())
+        return [e.flag_id for e in events]
 
 
 def _from_stored(stored: StoredDecision) -> Decision:

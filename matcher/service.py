@@ -1,11 +1,13 @@
-"""``MatcherService``: consume entries, decide them in batches, store, publish flags, commit.
+"""``MatcherService``: consume entries, decide them in batches, store (flags into the outbox),
+commit; its relay publishes the outbox.
 
 Per batch, in this order (the order is the delivery guarantee):
 
 1. poll up to ``batch`` records; decode each (bad ones are dead-lettered, see ``decode``);
 2. prepare: decide each entry against the declarations (reads only);
-3. write: store entry, decision and flag in one transaction, idempotent by ``event_id`` (an entry
-   stored before keeps its stored decision), then publish the flag events and the dead letters;
+3. write: store entry, decision, flag, its audit row and its FlagEvent in the outbox in one
+   transaction, idempotent by ``event_id`` (an entry stored before keeps its stored decision),
+   then publish the dead letters;
 4. deliver: wait until the broker has acknowledged everything published so far (a flush);
 5. at a checkpoint (every ``commit_interval_s``, and on stop): commit the offsets of the
    batches whose step 4 is done (asynchronously while running: the loop never waits on it).
@@ -14,13 +16,15 @@ Per batch, in this order (the order is the delivery guarantee):
 decodes and prepares the next (the database works, and waits on disk or network, without holding
 the GIL), and a delivery thread waits for the broker's acknowledgements, so neither the loop nor
 the writer waits on the network. At most one batch is being written and one prepared; flushes
-complete in order, so batches are done in order. ``run_once`` does one batch start to end, for
-tests and tools.
+complete in order, so batches are done in order. A relay thread (``matcher.relay``, woken by each
+write that opened flags) publishes the outbox in order. ``run_once`` does one batch start to end
+(and empties the outbox), for tests and tools.
 
 A crash anywhere before 4 redelivers the batch (and any others since the last checkpoint); step 3
-finds those entries stored (their inserts conflict), reports the stored decisions instead of the
-new ones, and republishes their flags from the store: every entry is decided exactly once and
-every flag is published at least once.
+finds those entries stored (their inserts conflict) and reports the stored decisions instead of
+the new ones. Their flags are in the outbox since their first write, so nothing is published
+again: every entry is decided exactly once and every flag change reaches the topic at least once
+(a relay killed between publishing and marking rows sent sends those rows again).
 """
 
 from __future__ import annotations
@@ -31,11 +35,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
 
-from matcher import flag_events
 from matcher.batch import Batch, BatchStats, Steps
 from matcher.checkpoint import Checkpoint, Offsets
 from matcher.decode import Rejected, decode_entry
@@ -44,8 +47,9 @@ from matcher.lookup import DriverDeclarationLookup
 from matcher.meter import Meter
 from matcher.policy import Action, classify, retry_delay
 from matcher.refusals import record_isolating
+from matcher.relay import OutboxRelay, RelayOptions
 from pipeline.bus import Bus, Consumer, Topics, dead_letter
-from pipeline.events import EntryEvent, FlagEvent
+from pipeline.events import EntryEvent
 from store.db import Store
 
 log = logging.getLogger("matcher")
@@ -69,6 +73,10 @@ class MatcherOptions:
     # delivery thread confirms them; batches in between are covered by the next commit.
     commit_interval_s: float = 0.2
     log_every_s: float = 10.0
+    # Run the outbox relay (``matcher.relay``) in this process: flags reach the topic without
+    # an ``entrywatch relay``. Among several matchers one relay holds the lease at a time.
+    relay: bool = True
+    relay_options: RelayOptions = field(default_factory=RelayOptions)
 
 
 class _Stopped(Exception):
@@ -99,10 +107,18 @@ class MatcherService:
         self._on_batch = on_batch
         self._consumer: Consumer | None = None
         self.checkpoint = Checkpoint(self._commit, self.options.commit_interval_s)
+        self.relay = (
+            OutboxRelay(store, bus, topics=self.topics, options=self.options.relay_options)
+            if self.options.relay
+            else None
+        )
 
     @property
     def consumer(self) -> Consumer:
         if self._consumer is None:
+            # Every topic exists before the first poll, so consumers of the flags and dead-letter
+            # topics can start before the first flag.
+            self.bus.ensure_topics(self.topics.all())
             self._consumer = self.bus.subscribe([self.topics.entries], self.options.group)
         return self._consumer
 
@@ -122,6 +138,14 @@ class MatcherService:
         delivering: deque[tuple[Batch, Future[None]]] = deque()
         writer = ThreadPoolExecutor(1, thread_name_prefix="matcher-writer")
         delivery = ThreadPoolExecutor(1, thread_name_prefix="matcher-delivery")
+        relay_stop = threading.Event()
+        relay_thread = None
+        if self.relay is not None:
+            self.bus.ensure_topics(self.topics.all())
+            relay_thread = threading.Thread(
+                target=self.relay.run, args=(relay_stop,), name="matcher-relay", daemon=True
+            )
+            relay_thread.start()
 
         def write(batch: Batch) -> tuple[Batch, Future[None]]:
             # In the writer thread: the flush starts as soon as the flags are published (it also
@@ -160,6 +184,10 @@ class MatcherService:
             delivery.shutdown(wait=True, cancel_futures=True)
             self.meter.tick(force=True)
             self.close()
+            # The relay publishes what the last batches left in the outbox, then stops.
+            relay_stop.set()
+            if relay_thread is not None:
+                relay_thread.join()
         log.info("matcher: stopped after %d records", self.meter.totals["records"])
 
     def run_once(
@@ -180,12 +208,17 @@ class MatcherService:
             return BatchStats(records=len(batch.messages))
         self.bus.flush(self.options.flush_timeout_s)
         self._finished(batch)
+        if self.relay is not None:
+            self.relay.drain(stop)
         self.checkpoint.commit_if_due(wait=True)
         self.meter.tick()
         return stats
 
     def close(self) -> None:
-        """Commit what is fully processed (never a batch that failed), then leave the group."""
+        """Commit what is fully processed (never a batch that failed), then leave the group
+        (and give the relay's lease up)."""
+        if self.relay is not None:
+            self.relay.release()
         if self._consumer is not None:
             try:
                 self.checkpoint.commit(wait=True)
@@ -258,24 +291,14 @@ class MatcherService:
                 record_isolating(self.matcher, prepared) if prepared.events else ([], [])
             )
             step("write")
-            stats.decided = stats.replayed = 0
-            to_publish: list[FlagEvent] = []
-            replayed_flags: list[int] = []
-            for d in decided:
-                if d.fresh:
-                    stats.decided += 1
-                    if d.flag_id is not None:
-                        to_publish.append(flag_events.opened(d))
-                else:
-                    stats.replayed += 1
-                    if d.flag_id is not None:
-                        replayed_flags.append(d.flag_id)
-            if replayed_flags:
-                # Re-delivered entries: their flags may not have gone out before the crash that
-                # caused the redelivery; publish them again in their current state.
-                to_publish += flag_events.load(self.store, replayed_flags)
-            stats.flags = flag_events.publish(self.bus, self.topics, to_publish)
-            stats.flag_ids = [f.flag_id for f in to_publish]
+            # The new flags' FlagEvents went into the outbox in the same transaction: the relay
+            # publishes them (a re-delivered entry's flag is in the outbox already).
+            fresh = [d for d in decided if d.fresh]
+            stats.decided, stats.replayed = len(fresh), len(decided) - len(fresh)
+            stats.flag_ids = [d.flag_id for d in fresh if d.flag_id is not None]
+            stats.flags = len(stats.flag_ids)
+            if stats.flags and self.relay is not None:
+                self.relay.notify()
             for rejected in batch.rejected:
                 dead_letter(self.bus, self.topics, rejected.message, rejected.reason)
             for refusal in refusals:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -161,23 +162,56 @@ def make_event_id(camera_id: str, session_id: str, track_id: int, direction: Dir
 
 # --- FlagEvent v1: what the matcher publishes on the flags topic --------------------------------
 
-FlagStatus = Literal["open", "acknowledged", "resolved"]
-# Every matcher outcome except "declared" can raise a flag (kept in step with
-# matcher.rules.Outcome by a test; importing it here would be a cycle).
-FlagReason = Literal[
-    "probable", "undeclared", "expired", "wrong_checkpoint", "unreadable", "watchlisted"
-]
+
+class FlagStatus(StrEnum):
+    """Where a flag is in its lifecycle (``matcher.lifecycle`` moves it)."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class FlagReason(StrEnum):
+    """Why a flag was raised: every matcher outcome except "declared" (kept in step with
+    ``matcher.rules.Outcome`` by a test; importing it here would be a cycle)."""
+
+    PROBABLE = "probable"
+    UNDECLARED = "undeclared"
+    EXPIRED = "expired"
+    WRONG_CHECKPOINT = "wrong_checkpoint"
+    UNREADABLE = "unreadable"
+    WATCHLISTED = "watchlisted"
+
+
+class ResolutionOutcome(StrEnum):
+    """How a resolved flag was settled: by a late declaration, or an operator's verdict."""
+
+    DECLARED_LATE = "declared_late"
+    MISREAD = "misread"
+    VIOLATION_CONFIRMED = "violation_confirmed"
+    FALSE_ALARM = "false_alarm"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+def _utc(at: datetime) -> datetime:
+    return at.astimezone(UTC)
+
+
+# Flag times are sent in UTC (``Z``), whatever zone they were made in; the camera's own clock is
+# kept in ``crossed_at_local``.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 
 
 class FlagResolution(_Model):
     """How a flag was settled (present when ``status`` is ``resolved``)."""
 
-    outcome: str = Field(
-        description="Resolution outcome, e.g. declared_late (a declaration filed within the "
-        "grace period settled it) or an operator's verdict."
+    outcome: ResolutionOutcome = Field(
+        description="Resolution outcome: declared_late (a declaration filed within the grace "
+        "period settled it) or an operator's verdict."
     )
-    actor: str = Field(description="Who resolved it: an operator's id, or 'system'.")
-    at: AwareDatetime = Field(description="When it was resolved, with time zone.")
+    actor: str = Field(description="Who resolved it: an operator's key name, or 'system'.")
+    at: UtcDatetime = Field(description="When it was resolved, in UTC.")
     note: str | None = Field(default=None, description="Free text from the resolver.")
     declaration_id: int | None = Field(
         default=None, description="The declaration that settled the flag, when one did."
@@ -188,7 +222,8 @@ class FlagEvent(_Model):
     """A flag raised on an entry, or a later change of its status (same ``flag_id``).
 
     Published when a flag is raised and each time its status changes. Delivery is at least once:
-    deduplicate by ``(flag_id, status)``; the latest ``updated_at`` wins.
+    deduplicate by ``(flag_id, status, updated_at)``: one change, one key. The REST API serves
+    the same shape (plus the audit trail). Times are UTC; ``crossed_at_local`` is the camera's.
     """
 
     model_config = ConfigDict(json_schema_extra=_require_schema_version)
@@ -208,14 +243,24 @@ class FlagEvent(_Model):
     plate_display: str | None = Field(default=None, description="Display form of the plate.")
     camera_id: str
     checkpoint: str
-    crossed_at: AwareDatetime = Field(description="When the vehicle crossed, with time zone.")
-    decided_at: AwareDatetime = Field(description="When the matcher decided the entry.")
-    updated_at: AwareDatetime = Field(description="When the flag took this status.")
+    crossed_at: UtcDatetime = Field(description="When the vehicle crossed, in UTC.")
+    decided_at: UtcDatetime = Field(description="When the matcher decided the entry, in UTC.")
+    updated_at: UtcDatetime = Field(description="When the flag took this status, in UTC.")
     declaration_id: int | None = Field(
         default=None, description="The declaration the decision refers to (expired, ...)."
     )
     evidence: Evidence = Evidence()
     resolution: FlagResolution | None = None
+    crossed_at_local: AwareDatetime | None = Field(
+        default=None,
+        description="The crossing as the camera's clock gave it, with the camera's UTC offset.",
+    )
+    created_at: UtcDatetime | None = Field(
+        default=None, description="When the flag was raised, in UTC."
+    )
+    confidence: float | None = Field(
+        default=None, ge=0, le=1, description="Confidence of the plate read at the entry."
+    )
 
     @property
     def key(self) -> str:

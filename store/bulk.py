@@ -196,6 +196,28 @@ def audit_flags(
         cursor.executemany(sql, rows)  # psycopg pipelines the rows: one round trip
 
 
+# One outbox row: (flag_id, status, key, value), all written at one ``created_at``.
+OutboxValues = tuple[int, str, str, str]
+_OUTBOX_COLUMNS = ("flag_id", "status", "key", "value", "created_at")
+
+
+def add_outbox(session: Session, rows: Sequence[OutboxValues], at: datetime) -> None:
+    """Queue FlagEvents for the relay (``flag_outbox``), in the caller's transaction: in the
+    order given, which is the order the relay publishes them in."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        with _driver(session).cursor() as cursor:
+            cursor.execute(_INSERT_OUTBOX_PG, [at, *columns])
+    elif dialect == "sqlite":
+        when = sqlite_utc_text(at)
+        _insert_sqlite(session, "flag_outbox", _OUTBOX_COLUMNS, [(*r, when) for r in rows])
+    else:
+        raise NotImplementedError(f"no bulk outbox insert for {dialect}")
+
+
 def _fetch(session: Session, sql: str, params: Any) -> list[Any]:
     cursor = _driver(session).cursor()
     try:
@@ -285,6 +307,15 @@ _OPEN_FLAGS_PG = """
     SELECT e, r, 'open', p, %b, %b FROM unnest(%b::text[], %b::text[], %b::int[]) AS u(e, r, p)
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id, id
+"""
+
+
+# WITH ORDINALITY: ids are given in the order of the arrays, so the relay keeps that order.
+_INSERT_OUTBOX_PG = """
+    INSERT INTO flag_outbox (flag_id, status, key, value, created_at)
+    SELECT f, s, k, v, %b
+    FROM unnest(%b::int[], %b::text[], %b::text[], %b::text[]) WITH ORDINALITY AS u(f, s, k, v, n)
+    ORDER BY n
 """
 
 

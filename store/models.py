@@ -3,6 +3,7 @@ a test keeps the two in step."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -21,7 +22,15 @@ from sqlalchemy import (
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from pipeline.events import DISPLAY_LEN, EVENT_ID_LEN, NAME_LEN, PLATE_LEN
+from pipeline.events import (
+    DISPLAY_LEN,
+    EVENT_ID_LEN,
+    NAME_LEN,
+    PLATE_LEN,
+    FlagReason,
+    FlagStatus,
+    ResolutionOutcome,
+)
 from store.plates import confusion_key
 from store.types import DocumentType, JsonType, UTCDateTime
 
@@ -34,7 +43,11 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-FLAG_STATUSES = ("open", "acknowledged", "resolved")
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """A CHECK constraint's text: ``column`` holds one of ``values`` (an enum's, usually), so the
+    database refuses what the code would never write."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 def utcnow() -> datetime:
@@ -57,7 +70,12 @@ def table_of(model: type[Base]) -> Table:
 
 class Declaration(Base):
     __tablename__ = "declarations"
-    __table_args__ = (CheckConstraint("valid_until > valid_from", name="window"),)
+    # AUTOINCREMENT (revision 0004): a deleted declaration's id is never given out again, so
+    # audit notes that name "#9" stay true. PostgreSQL's sequence never reuses ids anyway.
+    __table_args__ = (
+        CheckConstraint("valid_until > valid_from", name="window"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plate_normalised: Mapped[str] = mapped_column(String(PLATE_LEN), index=True)
@@ -115,9 +133,17 @@ class DecisionRow(Base):
 
 
 class Flag(Base):
+    """A flag; its status changes only through ``matcher.lifecycle`` (which also writes the
+    audit row and the outbox row of each change)."""
+
     __tablename__ = "flags"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'acknowledged', 'resolved')", name="status"),
+        CheckConstraint(one_of("status", FlagStatus), name="status"),
+        CheckConstraint(one_of("reason", FlagReason), name="reason"),
+        CheckConstraint(
+            "resolution_outcome IS NULL OR " + one_of("resolution_outcome", ResolutionOutcome),
+            name="resolution_outcome",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -125,12 +151,16 @@ class Flag(Base):
         String(64), ForeignKey("entries.event_id", ondelete="CASCADE"), unique=True
     )
     reason: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=FlagStatus.OPEN.value, index=True)
     priority: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolution_outcome: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+    # Who resolved it and which declaration settled it (revision 0004): the FlagEvent's
+    # ``resolution`` is built from the row, not guessed from the audit trail.
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+    resolution_declaration_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class FlagAudit(Base):
@@ -150,6 +180,46 @@ class WatchlistEntry(Base):
     plate_normalised: Mapped[str] = mapped_column(String(PLATE_LEN), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FlagOutbox(Base):
+    """The transactional outbox of the flags topic (revision 0004): one row per flag change,
+    written in the change's own transaction; the relay (``matcher.relay``) publishes rows in id
+    order and sets ``sent_at`` once the broker has acknowledged them."""
+
+    __tablename__ = "flag_outbox"
+    # AUTOINCREMENT: ids only grow, even after sent rows are pruned, so id order is change order.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(160))
+    value: Mapped[str] = mapped_column(Text)  # the FlagEvent as published, compact JSON
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# The relay's one query: the oldest unsent rows. A partial index stays as small as the backlog.
+Index(
+    "ix_flag_outbox_unsent",
+    FlagOutbox.id,
+    sqlite_where=FlagOutbox.sent_at.is_(None),
+    postgresql_where=FlagOutbox.sent_at.is_(None),
+)
+Index("ix_flag_outbox_sent_at", FlagOutbox.sent_at)
+
+
+class RelayLease(Base):
+    """Which relay may publish the outbox (revision 0004): one row per outbox, held by one relay
+    at a time until ``expires_at``, so several matchers and ``entrywatch relay`` processes keep
+    one publisher and its order."""
+
+    __tablename__ = "relay_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # --- API and camera health (revision 0002) ---------------------------------------------------

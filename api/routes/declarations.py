@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, HTTPException, Query, Response, UploadFile, status
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, UploadFile, status
 from pydantic import AwareDatetime, ValidationError
 from sqlalchemy import select
 
@@ -21,6 +21,7 @@ from api.deps import (
     SettingsDep,
     StoreDep,
 )
+from api.idempotency import KEY_LEN, IdempotencyKeys, KeyInFlight, KeyReused
 from api.params import Limit, Offset, RowId
 from api.schemas import (
     DeclarationCreate,
@@ -31,12 +32,12 @@ from api.schemas import (
     RowErrorPublic,
 )
 from api.settings import Settings
-from matcher.local import InProcessMatcher
+from matcher.late import resolve_late
 from plate_reader.formats import get_profile
-from store import DeclarationIn, DeclarationsFileError, import_declarations
+from store import DeclarationIn, DeclarationsFileError, Store, import_declarations
 from store.models import Declaration, utcnow
 from store.plates import normalise_plate
-from store.writes import add_declarations, remove_declaration, to_record
+from store.writes import add_declarations, remove_declaration
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/declarations", tags=["declarations"])
@@ -48,16 +49,58 @@ _EXAMPLES = {"vn": "75A-123.45, 75A-1234 or 75-B1 234.56"}
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=DeclarationFiled,
-    responses={429: {"description": "Too many declarations from this client; see Retry-After"}},
+    responses={
+        409: {"description": "A request with this Idempotency-Key is still being handled"},
+        429: {"description": "Too many declarations from this client; see Retry-After"},
+    },
 )
 def file_declaration(
     body: DeclarationCreate,
     store: StoreDep,
     settings: SettingsDep,
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=KEY_LEN,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Any unique string (a UUID): a retry with the same key and body within "
+            "24 h gets the first answer again (header Idempotent-Replayed) and files nothing.",
+        ),
+    ] = None,
 ) -> DeclarationFiled:
     """File a declaration (no API key). The plate must fit the region's format and the window
     must be sane: not ending before it starts, not too long, not too far ahead or behind.
     The rate limit per client applies before the body is read (``api.guard``)."""
+    if idempotency_key is None:
+        return _file(body, store, settings)
+    keys: IdempotencyKeys = request.app.state.idempotency_keys
+    try:
+        answer = keys.begin(idempotency_key, body.model_dump_json().encode())
+    except KeyReused:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "this Idempotency-Key came with another declaration",
+        ) from None
+    except KeyInFlight:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "a request with this Idempotency-Key is being handled"
+        ) from None
+    if answer is not None:
+        response.headers["Idempotent-Replayed"] = "true"
+        return answer  # type: ignore[no-any-return]
+    try:
+        filed = _file(body, store, settings)
+    except BaseException:
+        keys.abandon(idempotency_key)
+        raise
+    keys.finish(idempotency_key, filed)
+    return filed
+
+
+def _file(body: DeclarationCreate, store: Store, settings: Settings) -> DeclarationFiled:
     now = utcnow()
     plate, display = _check_plate(body.plate, settings.region)
     _check_window(body.valid_from, body.valid_until, now, settings)
@@ -82,8 +125,7 @@ def file_declaration(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(messages)) from None
     with store.transaction() as session:
         [declaration_id] = add_declarations(session, [declaration])
-        record = to_record(session.get_one(Declaration, declaration_id))
-    resolved = InProcessMatcher(store).resolve_late_declarations(record)
+    resolved = resolve_late(store, [declaration_id]).flag_ids
     log.info("declaration #%d filed via web (%d flags resolved)", declaration_id, len(resolved))
     return DeclarationFiled(
         id=declaration_id,
@@ -183,10 +225,18 @@ def import_csv(
         except DeclarationsFileError as exc:
             detail = str(exc).replace(str(path), name)
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from None
-    log.info("%s imported by %s: %d rows", name, who.name, report.imported)
+    resolved = resolve_late(store, report.declaration_ids).flag_ids
+    log.info(
+        "%s imported by %s: %d rows, %d flags resolved",
+        name,
+        who.name,
+        report.imported,
+        len(resolved),
+    )
     return ImportReportPublic(
         imported=report.imported,
         declaration_ids=list(report.declaration_ids),
+        resolved_flags=len(resolved),
         errors=[RowErrorPublic(line=e.line, reason=e.reason) for e in report.errors],
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -12,7 +13,6 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, 
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from api.auth import Principal
 from api.cache import SingleFlight, TtlCache
 from api.deps import OperatorDep, ReaderDep, SessionDep, SettingsDep, StoreDep
 from api.live import FlagCursor, stream_flags
@@ -25,12 +25,14 @@ from api.schemas import (
     FlagPage,
     FlagPublic,
     FlagReason,
+    FlagReopen,
     FlagResolve,
     FlagStatus,
 )
+from matcher import lifecycle
+from pipeline.events import FlagEvent
 from store import Store
-from store.bulk import audit_flags
-from store.models import Entry, Flag, FlagAudit, utcnow
+from store.models import Entry, Flag, FlagAudit
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/flags", tags=["flags"])
@@ -97,7 +99,7 @@ def _flag_page_json(store: Store, f: FlagQuery, limit: int) -> bytes:
         rows = session.execute(query.order_by(Flag.id.desc()).limit(limit + 1)).all()
     items = [flag_from_row(r) for r in rows[:limit]]
     more = len(rows) > limit
-    page = FlagPage(items=items, next_before_id=items[-1].id if more and items else None)
+    page = FlagPage(items=items, next_before_id=items[-1].flag_id if more and items else None)
     return page.model_dump_json().encode()
 
 
@@ -135,65 +137,64 @@ def get_flag_audit(flag_id: RowId, session: SessionDep, _: ReaderDep) -> list[Fl
     return _audit(session, flag_id)
 
 
+_CONFLICT = "The flag is not in a status this action applies to (the detail says which)"
+
+
 @router.post(
     "/{flag_id}/acknowledge",
     response_model=FlagPublic,
-    responses={**_NOT_FOUND, 409: {"description": "Flag is not open"}},
+    responses={**_NOT_FOUND, 409: {"description": _CONFLICT}},
 )
 def acknowledge_flag(
     flag_id: RowId, body: FlagAcknowledge, request: Request, store: StoreDep, who: OperatorDep
 ) -> FlagPublic:
-    """Open -> acknowledged: someone is looking at it."""
-    request.app.state.flag_list_cache.clear()
-    return _change(store, flag_id, who, ("open",), "acknowledged", None, body.note)
+    """open -> acknowledged: someone is looking at it."""
+    return _change(request, store, partial(lifecycle.acknowledge, flag_id=flag_id,
+                                           actor=who.name, note=body.note))  # fmt: skip
 
 
 @router.post(
     "/{flag_id}/resolve",
     response_model=FlagPublic,
-    responses={**_NOT_FOUND, 409: {"description": "Flag already resolved"}},
+    responses={**_NOT_FOUND, 409: {"description": _CONFLICT}},
 )
 def resolve_flag(
     flag_id: RowId, body: FlagResolve, request: Request, store: StoreDep, who: OperatorDep
 ) -> FlagPublic:
-    """Open or acknowledged -> resolved, with an outcome and a note."""
-    request.app.state.flag_list_cache.clear()
+    """open or acknowledged -> resolved, with an outcome and a note."""
     return _change(
-        store, flag_id, who, ("open", "acknowledged"), "resolved", body.outcome.value, body.note
-    )
+        request,
+        store,
+        partial(lifecycle.resolve, flag_id=flag_id, actor=who.name, outcome=body.outcome,
+                note=body.note),
+    )  # fmt: skip
 
 
-def _change(
-    store: Store,
-    flag_id: int,
-    who: Principal,
-    from_states: tuple[str, ...],
-    to_state: str,
-    outcome: str | None,
-    note: str | None,
+@router.post(
+    "/{flag_id}/reopen",
+    response_model=FlagPublic,
+    responses={**_NOT_FOUND, 409: {"description": _CONFLICT}},
+)
+def reopen_flag(
+    flag_id: RowId, body: FlagReopen, request: Request, store: StoreDep, who: OperatorDep
 ) -> FlagPublic:
-    with store.transaction() as session:
-        flag = session.scalars(select(Flag).where(Flag.id == flag_id).with_for_update()).first()
-        if flag is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"flag {flag_id} not found")
-        if flag.status not in from_states:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"flag {flag_id} is {flag.status}; can only {to_state[:-1]} a flag that is "
-                f"{' or '.join(from_states)}",
-            )
-        flag.status = to_state
-        flag.updated_at = utcnow()
-        if outcome is not None:
-            flag.resolution_outcome = outcome
-        if note is not None:
-            flag.note = note
-        audit_note = f"{outcome}: {note}" if outcome and note else (outcome or note)
-        audit_flags(session, [flag_id], to_state, who.name, utcnow(), audit_note)
-    log.info("flag %d %s by %s", flag_id, to_state, who.name)
-    with store.session() as session:
-        row = session.execute(flag_select().where(Flag.id == flag_id)).one()
-        return flag_from_row(row)
+    """acknowledged or resolved -> open again (the audit keeps the earlier resolution)."""
+    return _change(request, store, partial(lifecycle.reopen, flag_id=flag_id, actor=who.name,
+                                           note=body.note))  # fmt: skip
+
+
+def _change(request: Request, store: Store, change: Callable[..., FlagEvent]) -> FlagPublic:
+    """Run a lifecycle change in its own transaction (flag, audit and outbox rows together);
+    the relay publishes its FlagEvent."""
+    try:
+        with store.transaction() as session:
+            event = change(session)
+    except lifecycle.FlagNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except lifecycle.TransitionRefused as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    request.app.state.flag_list_cache.clear()
+    return FlagPublic(**dict(event))
 
 
 def _audit(session: SessionDep, flag_id: int) -> list[FlagAuditPublic]:

@@ -120,9 +120,9 @@ function flagCard(flag, fresh) {
     actions.append(el("button", { text: t("act.resolve"), class: "primary", "data-action": "resolve" }));
   }
   actions.append(el("button", { text: t("act.audit"), "data-action": "audit" }));
-  const outcome = flag.resolution_outcome ? ` — ${t(`outcome.${flag.resolution_outcome}`)}` : "";
+  const outcome = flag.resolution ? ` — ${t(`outcome.${flag.resolution.outcome}`)}` : "";
   return el("article", {
-    class: `card ${flag.status}${fresh ? " fresh" : ""}`, "data-flag-id": String(flag.id),
+    class: `card ${flag.status}${fresh ? " fresh" : ""}`, "data-flag-id": String(flag.flag_id),
     "data-testid": "flag",
   },
   photo,
@@ -137,8 +137,8 @@ function flagCard(flag, fresh) {
 
 function renderFlags(freshId) {
   const list = $("#flag-list");
-  const flags = [...state.flags.values()].filter(flagVisible).sort((a, b) => b.id - a.id);
-  list.replaceChildren(...flags.map((f) => flagCard(f, f.id === freshId)));
+  const flags = [...state.flags.values()].filter(flagVisible).sort((a, b) => b.flag_id - a.flag_id);
+  list.replaceChildren(...flags.map((f) => flagCard(f, f.flag_id === freshId)));
   if (!flags.length) list.append(el("p", { class: "meta", text: t("empty") }));
   $("#flags-more").hidden = state.nextBeforeId == null;
 }
@@ -148,20 +148,20 @@ async function loadFlags(more = false) {
   if (more && state.nextBeforeId) params.before_id = state.nextBeforeId;
   const page = await api(`/api/flags?${query(params)}`);
   if (!more) state.flags.clear();
-  for (const f of page.items) state.flags.set(f.id, f);
+  for (const f of page.items) state.flags.set(f.flag_id, f);
   state.nextBeforeId = page.next_before_id;
   renderFlags();
 }
 
 function upsertFlag(flag) {
-  const known = state.flags.has(flag.id);
-  state.arrivals[flag.id] ??= Date.now();
-  state.flags.set(flag.id, flag);
-  if (flagVisible(flag) || known) renderFlags(known ? null : flag.id);
+  const known = state.flags.has(flag.flag_id);
+  state.arrivals[flag.flag_id] ??= Date.now();
+  state.flags.set(flag.flag_id, flag);
+  if (flagVisible(flag) || known) renderFlags(known ? null : flag.flag_id);
 }
 
 function summary(flag) {
-  return `#${flag.id} ${flag.plate_display || flag.plate || "—"} · ${t(`reason.${flag.reason}`)} · `
+  return `#${flag.flag_id} ${flag.plate_display || flag.plate || "—"} · ${t(`reason.${flag.reason}`)} · `
     + `${flag.camera_id} · ${ewI18n.time(flag.crossed_at)}`;
 }
 
@@ -176,10 +176,10 @@ function openAction(kind, flag) {
     if (kind === "resolve") body.outcome = form.outcome.value;
     const verb = kind === "ack" ? "acknowledge" : "resolve";
     try {
-      const updated = await api(`/api/flags/${flag.id}/${verb}`, {
+      const updated = await api(`/api/flags/${flag.flag_id}/${verb}`, {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
       });
-      state.flags.set(updated.id, updated);
+      state.flags.set(updated.flag_id, updated);
       renderFlags();
       showError(null);
     } catch (err) { showError(err); }
@@ -189,7 +189,7 @@ function openAction(kind, flag) {
 
 async function showAudit(flag) {
   try {
-    const rows = await api(`/api/flags/${flag.id}/audit`);
+    const rows = await api(`/api/flags/${flag.flag_id}/audit`);
     $("#audit-rows").replaceChildren(...rows.map((r) => el("tr", { "data-testid": "audit-row" },
       el("td", { text: ewI18n.time(r.at) }), el("td", { text: t(`action.${r.action}`) }),
       el("td", { text: r.actor }), el("td", { text: r.note || "" }))));

@@ -13,7 +13,18 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from pipeline.cli import declarations, demo, keys, matcher, read, replay, run, schemas, serve
+from pipeline.cli import (
+    declarations,
+    demo,
+    keys,
+    matcher,
+    read,
+    relay,
+    replay,
+    run,
+    schemas,
+    serve,
+)
 
 app = typer.Typer(
     help="EntryWatch: traffic cameras to vehicle entry events and undeclared-entry flags.",
@@ -44,6 +55,7 @@ app.command("run")(run.run)
 app.command("serve")(serve.serve)
 app.add_typer(keys.keys_app, name="keys")
 app.command("matcher")(matcher.matcher)
+app.command("relay")(relay.relay)
 app.add_typer(declarations.declarations_app, name="declarations")
 app.command("read")(read.read)
 app.command("schemas")(schemas.schemas)

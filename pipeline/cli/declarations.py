@@ -28,7 +28,7 @@ def import_(
     file: Annotated[Path, typer.Argument(help="Declarations CSV (see docs for the columns).")],
     db: DbUrl = DEFAULT_URL,
     bus: Annotated[
-        str | None, typer.Option("--bus", help="Publish flag resolutions here (kafka://H:P).")
+        str | None, typer.Option("--bus", help="Publish the outbox here after (kafka://H:P).")
     ] = None,
     grace_minutes: GraceOption = 60,
     assume_tz: Annotated[
@@ -43,6 +43,7 @@ def import_(
     could not be read as a declarations CSV (nothing stored).
     """
     from matcher.late import resolve_late
+    from matcher.relay import OutboxRelay
 
     zone = None
     if assume_tz is not None:
@@ -65,17 +66,22 @@ def import_(
         err.print(
             f"{file}: {report.imported} imported, {len(report.errors)} rejected", soft_wrap=True
         )
-        the_bus = stack.enter_context(open_bus(bus)) if bus else None
         resolved = resolve_late(
-            store,
-            report.declaration_ids,
-            grace=timedelta(minutes=grace_minutes),
-            bus=the_bus,
-            topics=Topics.with_prefix(topic_prefix),
+            store, report.declaration_ids, grace=timedelta(minutes=grace_minutes)
         )
         if resolved.flag_ids:
-            published = " and published" if the_bus else ""
             ids = ", ".join(map(str, resolved.flag_ids))
-            err.print(f"resolved{published} {len(resolved.flag_ids)} open flags: {ids}",
-                      soft_wrap=True)  # fmt: skip
+            err.print(f"resolved {len(resolved.flag_ids)} open flags: {ids}", soft_wrap=True)
+        if bus:
+            # The resolutions are in the outbox already (a running matcher or relay would
+            # publish them); publish them now rather than wait.
+            topics = Topics.with_prefix(topic_prefix)
+            the_bus = stack.enter_context(open_bus(bus))
+            the_bus.ensure_topics(topics.all())
+            outbox = OutboxRelay(store, the_bus, topics=topics)
+            try:
+                sent = outbox.drain()
+            finally:
+                outbox.release()
+            err.print(f"published {sent} flag changes from the outbox")
     raise typer.Exit(1 if report.errors else 0)

@@ -33,15 +33,15 @@ def test_list_cache_is_short_and_cleared_by_actions(
     app.state.flag_list_cache = TtlCache[bytes](0.3)
     h = keys.headers("operator")
     [first] = make_flags(store)
-    assert [f["id"] for f in client.get("/api/flags", headers=h).json()["items"]] == [first]
+    assert [f["flag_id"] for f in client.get("/api/flags", headers=h).json()["items"]] == [first]
     [second] = make_flags(store)
     cached = client.get("/api/flags", headers=h).json()["items"]
-    assert [f["id"] for f in cached] == [first]  # within the TTL
+    assert [f["flag_id"] for f in cached] == [first]  # within the TTL
     time.sleep(0.35)
     assert len(client.get("/api/flags", headers=h).json()["items"]) == 2
     client.post(f"/api/flags/{second}/acknowledge", json={}, headers=h)
     items = client.get("/api/flags", params={"status": "open"}, headers=h).json()["items"]
-    assert [f["id"] for f in items] == [first]
+    assert [f["flag_id"] for f in items] == [first]
 
 
 def test_revocation_takes_effect_within_the_key_cache_ttl(

@@ -125,7 +125,8 @@ def test_late_declaration_resolves_the_open_flag(
     )
     assert resp.json()["resolved_flags"] == 1
     flag = client.get(f"/api/flags/{flag_id}", headers=keys.headers("operator")).json()
-    assert flag["status"] == "resolved" and flag["resolution_outcome"] == "declared_late"
+    assert flag["status"] == "resolved" and flag["resolution"]["outcome"] == "declared_late"
+    assert flag["resolution"]["declaration_id"] == resp.json()["id"]
     assert [a["actor"] for a in flag["audit"]] == ["system", "system"]
 
 

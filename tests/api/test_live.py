@@ -32,11 +32,11 @@ def test_cursor_round_trip_and_junk() -> None:
 def test_poller_sends_new_and_changed_flags_once(store: Store) -> None:
     make_flags(store, 2)
     poller = FlagPoller.start(store, None)
-    assert [f.id for f in poller.poll() if f.id > poller.last_id] == []
+    assert [f.flag_id for f in poller.poll() if f.flag_id > poller.last_id] == []
     poller.poll()  # the look-back may repeat the last changes once; then it is quiet
     assert poller.poll() == []
     new = make_flags(store, 3)
-    assert [f.id for f in poller.poll()] == new
+    assert [f.flag_id for f in poller.poll()] == new
     assert poller.poll() == []
     with store.transaction() as session:
         from sqlalchemy import update
@@ -47,7 +47,7 @@ def test_poller_sends_new_and_changed_flags_once(store: Store) -> None:
             update(Flag).where(Flag.id == new[0]).values(status="acknowledged", updated_at=utcnow())
         )
     changed = poller.poll()
-    assert [(f.id, f.status) for f in changed] == [(new[0], "acknowledged")]
+    assert [(f.flag_id, f.status) for f in changed] == [(new[0], "acknowledged")]
     assert poller.poll() == []
 
 
@@ -57,7 +57,7 @@ def test_poller_resumes_from_a_cursor(store: Store) -> None:
     cursor = poller.cursor
     later = make_flags(store, 2)
     resumed = FlagPoller.start(store, FlagCursor.parse(str(cursor)))
-    ids = [f.id for f in resumed.poll()]
+    ids = [f.flag_id for f in resumed.poll()]
     assert [i for i in ids if i not in first] == later
 
 
@@ -77,13 +77,13 @@ def test_poller_catches_ids_that_commit_out_of_order(store: Store) -> None:
             session.add(flag)
 
     add(0, base + 3)  # a later id commits first...
-    assert [f.id for f in poller.poll()] == [base + 3]
+    assert [f.flag_id for f in poller.poll()] == [base + 3]
     assert poller.cursor.last_id == base  # ...so a reconnect would resume below the hole
     add(1, base + 1)  # ...then the earlier one becomes visible
-    assert [f.id for f in poller.poll()] == [base + 1]
+    assert [f.flag_id for f in poller.poll()] == [base + 1]
     assert poller.cursor.last_id == base + 1
     add(2, base + 2)
-    assert [f.id for f in poller.poll()] == [base + 2]
+    assert [f.flag_id for f in poller.poll()] == [base + 2]
     assert poller.cursor.last_id == base + 3
 
 
@@ -106,7 +106,7 @@ def _events(
         elif line == "" and name:
             out.append((event_id, name, data))
             name = ""
-            if want <= {json.loads(d)["id"] for _, n, d in out if n == "flag"}:
+            if want <= {json.loads(d)["flag_id"] for _, n, d in out if n == "flag"}:
                 break
     return out
 
@@ -127,7 +127,7 @@ def test_stream_delivers_and_resumes(store: Store, settings: Settings) -> None:
             got = _events(lines, {first})
         assert got[0][1] == "ready"
         flag_events = [(i, json.loads(d)) for i, n, d in got if n == "flag"]
-        assert [f["id"] for _, f in flag_events] == [first]
+        assert [f["flag_id"] for _, f in flag_events] == [first]
         assert flag_events[0][1]["status"] == "open"
         last_id = flag_events[-1][0]
 
@@ -135,5 +135,5 @@ def test_stream_delivers_and_resumes(store: Store, settings: Settings) -> None:
         resumed = {**headers, "Last-Event-ID": last_id}
         with httpx.stream("GET", url, headers=resumed, timeout=10) as resp:
             got = _events(resp.iter_lines(), set(missed))
-        ids = [json.loads(d)["id"] for _, n, d in got if n == "flag"]
+        ids = [json.loads(d)["flag_id"] for _, n, d in got if n == "flag"]
         assert [i for i in ids if i != first] == missed
