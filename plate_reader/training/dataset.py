@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 NEGATIVE_SHARE = 0.03
 
 
+_LATER_FIELDS = frozenset({"styles", "degraded"})
+
+
 @dataclass(frozen=True)
 class Recipe:
     """What a rendered set is made of; part of the cache key."""
@@ -45,9 +48,17 @@ class Recipe:
     degraded: bool = False  # always blur, noise and compress after the camera view
 
     def key(self) -> str:
+        """A hash of the recipe; fields added later count only when they differ from their
+        default, so caches rendered before they existed stay valid."""
+        import dataclasses
         import hashlib
 
-        return hashlib.sha256(repr(self).encode()).hexdigest()[:12]
+        parts = [
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in dataclasses.fields(self)
+            if f.name not in _LATER_FIELDS or getattr(self, f.name) != f.default
+        ]
+        return hashlib.sha256(f"Recipe({', '.join(parts)})".encode()).hexdigest()[:12]
 
 
 @lru_cache(maxsize=1)

@@ -54,6 +54,11 @@ class Config:
     eval_every: int = 500
 
 
+# Settings that change how a run executes, not what it computes: a checkpoint made with other
+# values still resumes (``steps`` too: the schedule is re-laid over the new length).
+_RUNTIME = frozenset({"steps", "device", "threads", "workers", "checkpoint_every", "eval_every"})
+
+
 def encode(labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """CTC targets: concatenated class indices and per-sample lengths."""
     flat = [CHAR_INDEX[ch] for label in labels for ch in label]
@@ -158,16 +163,27 @@ def train(cfg: Config) -> dict[str, object]:
         optimiser, max_lr=cfg.lr, total_steps=cfg.steps, pct_start=0.15
     )
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    # Named by the recipe (not the step count) so a run can be lengthened or shortened.
     checkpoint = cache / f"checkpoint-{Path(cfg.out).stem}-seed{cfg.seed}.pt"
     step = 0
     history: list[dict[str, float]] = []
+    resumed_from: dict[str, int] | None = None
     if checkpoint.is_file():
         state = torch.load(checkpoint, map_location=device, weights_only=False)
-        if state.get("config") == asdict(cfg):
+        saved = {k: v for k, v in state.get("config", {}).items() if k not in _RUNTIME}
+        wanted = {k: v for k, v in asdict(cfg).items() if k not in _RUNTIME}
+        if saved == wanted and state["step"] <= cfg.steps:
             model.load_state_dict(state["model"])
             optimiser.load_state_dict(state["optimiser"])
-            schedule.load_state_dict(state["schedule"])
             step, history = state["step"], state["history"]
+            if state["config"]["steps"] == cfg.steps:
+                schedule.load_state_dict(state["schedule"])
+            else:
+                # A run lengthened or shortened: the same one-cycle shape over the new length,
+                # continued from the saved step (the card records both lengths).
+                resumed_from = {"step": step, "steps": state["config"]["steps"]}
+                for _ in range(step):
+                    schedule.step()
             log.info("resumed from %s at step %d", checkpoint, step)
         else:
             log.info("checkpoint %s is for another configuration: starting afresh", checkpoint)
@@ -246,6 +262,7 @@ def train(cfg: Config) -> dict[str, object]:
         "alphabet": ALPHABET,
         "training": {
             **asdict(cfg),
+            "resumed_with_other_length": resumed_from,
             "fonts": [Path(f).name for f in train_fonts],
             "samples_seen": cfg.steps * cfg.batch,
         },
