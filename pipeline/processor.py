@@ -14,11 +14,11 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
-from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from detectors.base import VehicleDetector
+from detectors.base import PlateDetector, VehicleDetector
 from detectors.detections import Detections
 from pipeline.config import CameraConfig
 from pipeline.entry_line import Crossing, EntryLine
@@ -37,10 +37,28 @@ from pipeline.frames import Frame
 from pipeline.timing import StageTimer
 from pipeline.track_state import PendingCrossing, TrackState
 from pipeline.tracking import VehicleTracker
-from plate_reader.reader import PlateReader
+from plate_reader.reader import PlateRead
 from plate_reader.vote import PlateVote
 
 log = logging.getLogger(__name__)
+
+
+class VehiclePlateReader(Protocol):
+    """What the frame loop needs of a plate reader (``plate_reader.reader.PlateReader``, or the
+    worker's pooled one): the plates on a vehicle crop, best first, and the plate detector it uses
+    (whose ``model_name`` the evidence names)."""
+
+    @property
+    def detector(self) -> PlateDetector: ...
+
+    def read(
+        self,
+        image: np.ndarray,
+        *,
+        imgsz: int | None = None,
+        fallback: bool = True,
+        max_plates: int | None = None,
+    ) -> list[PlateRead]: ...
 
 
 def software_version() -> str:
@@ -80,7 +98,7 @@ class CameraProcessor:
         self,
         camera: CameraConfig,
         vehicle_detector: VehicleDetector,
-        plate_reader: PlateReader,
+        plate_reader: VehiclePlateReader,
         *,
         fps: float,
         session_id: str,
@@ -115,7 +133,7 @@ class CameraProcessor:
         self._software = SoftwareInfo(
             version=software_version(),
             vehicle_model=vehicle_detector.model_name,
-            plate_model=Path(getattr(plate_reader, "weights_name", "best.pt")).name,
+            plate_model=plate_reader.detector.model_name,
             ocr=ocr_name,
         )
 

@@ -15,13 +15,14 @@ import os
 import queue
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
     from detectors.base import VehicleDetector
     from detectors.detections import Detections
+    from pipeline.processor import VehiclePlateReader
     from plate_reader.reader import PlateRead, PlateReader
 
 log = logging.getLogger(__name__)
@@ -119,17 +120,44 @@ class PooledDetector:
             return slot.detector.detect(image, confidence=confidence, imgsz=imgsz)
 
 
-class PooledReader:
-    """Looks like ``PlateReader`` to the processor; each call runs on a free slot."""
+class PooledPlateDetector:
+    """A ``PlateDetector`` (the region's reader's) whose calls each run on a free slot."""
 
     def __init__(self, pool: _Pool, region: str) -> None:
         self._pool = pool
         self._region = region
-        self.weights_name = "best.pt"
+        with pool.slot() as slot:
+            self._model_name = slot.reader(region).detector.model_name
 
-    def read(self, image: np.ndarray, **kwargs: Any) -> list[PlateRead]:
+    @property
+    def model_name(self) -> str:
+        return self._model_name
+
+    def detect(self, image: np.ndarray, imgsz: int | None = None) -> Detections:
         with self._pool.slot() as slot:
-            return slot.reader(self._region).read(image, **kwargs)
+            return slot.reader(self._region).detector.detect(image, imgsz=imgsz)
+
+
+class PooledReader:
+    """A ``VehiclePlateReader`` whose calls each run on a free slot."""
+
+    def __init__(self, pool: _Pool, region: str) -> None:
+        self._pool = pool
+        self._region = region
+        self.detector = PooledPlateDetector(pool, region)
+
+    def read(
+        self,
+        image: np.ndarray,
+        *,
+        imgsz: int | None = None,
+        fallback: bool = True,
+        max_plates: int | None = None,
+    ) -> list[PlateRead]:
+        with self._pool.slot() as slot:
+            return slot.reader(self._region).read(
+                image, imgsz=imgsz, fallback=fallback, max_plates=max_plates
+            )
 
 
 class SharedModels:
@@ -158,8 +186,8 @@ class SharedModels:
             for region in regions:
                 slot.reader(region).read(blank[:200, :300], max_plates=1)
 
-    def for_camera(self, region: str) -> tuple[VehicleDetector, PlateReader]:
+    def for_camera(self, region: str) -> tuple[VehicleDetector, VehiclePlateReader]:
         return (
             PooledDetector(self._pool, self._slots[0]),
-            cast("PlateReader", PooledReader(self._pool, region)),
+            PooledReader(self._pool, region),
         )

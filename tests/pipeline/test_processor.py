@@ -8,7 +8,9 @@ line at y=200 with ``inbound_side="right"``: a vehicle moving down the image ent
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,12 +21,13 @@ from pipeline.events import EntryEvent
 from pipeline.frames import Frame
 from pipeline.processor import CameraProcessor, ProcessorOptions
 from pipeline.tracking import VehicleTracker
-from plate_reader.reader import PlateRead, PlateReader
+from plate_reader.reader import PlateRead
 
 FPS = 10.0
 LINE_Y = 200.0
 SIZE = (360, 640)  # height, width
 PLATE = "75A12345"
+START = datetime(2021, 8, 2, 17, 45, tzinfo=UTC)  # the recording's first frame
 
 Box = tuple[float, float, float, float]
 
@@ -70,6 +73,7 @@ class ScriptedReader:
     def __init__(self, answer: Callable[[int], list[PlateRead]]) -> None:
         self.answer = answer
         self.calls = 0
+        self.detector = SimpleNamespace(model_name="scripted-plates.onnx")
 
     def read(self, image: np.ndarray, **kwargs: Any) -> list[PlateRead]:
         assert image.size > 0
@@ -105,9 +109,10 @@ def make(
     return CameraProcessor(
         camera(),
         ScriptedDetector(script),
-        cast(PlateReader, reader),
+        reader,
         fps=FPS,
         session_id="session-1",
+        start_time=START,
         options=options,
     )
 
@@ -147,7 +152,9 @@ def test_a_settled_plate_is_emitted_at_the_crossing_and_never_read_again() -> No
     assert event.vehicle.vehicle_class == "car"
     assert event.camera_id == "cam-1" and event.checkpoint == "CP-1"
     assert event.source.frame_index == crossing_frame(script)
+    assert event.crossed_at == START + timedelta(seconds=crossing_frame(script) / FPS)
     assert event.software.vehicle_model == "scripted-vehicles.onnx"
+    assert event.software.plate_model == "scripted-plates.onnx"
     # One confident read settles the vote: the track is not read again (the cost rule).
     assert reader.calls == 1
     assert processor.finish() == []
