@@ -17,6 +17,7 @@ from starlette.types import Scope
 from api.auth import Principal
 from api.cache import SingleFlight, TtlCache
 from api.guard import InputGuard, client_address, validation_error
+from api.idempotency import IdempotencyKeys
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
 from api.routes import cameras, declarations, entries, evidence, flags, health, stats
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.declare_limiter = RateLimiter(
         settings.declare_rate_limit, settings.declare_rate_window_s
     )
+    app.state.idempotency_keys = IdempotencyKeys()
     if store is not None:
         app.state.store = store
     app.state.flag_list_cache = TtlCache[bytes](settings.list_cache_s)

@@ -12,7 +12,9 @@ guessing a zone silently shifts a window by hours. Callers who know the file's z
 empty ``filed_via`` means ``csv``.
 
 Bad rows are reported with their line number and reason and skipped; good rows are stored in one
-transaction. A file that cannot be read as this CSV at all raises ``DeclarationsFileError``.
+transaction. A row that repeats another (same plate, window and checkpoints), earlier in the file
+or already stored, is reported as a duplicate and not stored again: importing a file twice files
+nothing twice. A file that cannot be read as this CSV at all raises ``DeclarationsFileError``.
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from store.db import Store
-from store.models import utcnow
+from store.models import Declaration, utcnow
+from store.records import ANY_CHECKPOINT
 from store.schemas import DeclarationIn
 from store.writes import add_declarations
 
@@ -84,6 +89,7 @@ def parse_declarations_csv(
     path = Path(path)
     rows: list[ParsedRow] = []
     errors: list[RowError] = []
+    seen: dict[DuplicateKey, int] = {}
     now = utcnow()
     for line, values in _records(path):
         try:
@@ -96,8 +102,46 @@ def parse_declarations_csv(
         except _RowShapeError as exc:
             errors.append(RowError(line, str(exc)))
             continue
+        key = duplicate_key(declaration)
+        if key in seen:
+            errors.append(
+                RowError(line, f"duplicate of line {seen[key]} (plate, window, checkpoints)")
+            )
+            continue
+        seen[key] = line
         rows.append(ParsedRow(line, declaration))
     return rows, errors
+
+
+# What makes two declarations the same filing: plate, window (UTC) and checkpoints.
+DuplicateKey = tuple[str, datetime, datetime, frozenset[str] | None]
+
+
+def duplicate_key(declaration: DeclarationIn) -> DuplicateKey:
+    return (
+        declaration.plate,
+        declaration.valid_from.astimezone(UTC),
+        declaration.valid_until.astimezone(UTC),
+        declaration.checkpoints,
+    )
+
+
+def _stored_keys(session: Session, plates: set[str]) -> dict[DuplicateKey, int]:
+    """The duplicate keys of the declarations stored for ``plates``, with their ids."""
+    if not plates:
+        return {}
+    query = select(
+        Declaration.id,
+        Declaration.plate_normalised,
+        Declaration.valid_from,
+        Declaration.valid_until,
+        Declaration.checkpoints,
+    ).where(Declaration.plate_normalised.in_(sorted(plates)))
+    out: dict[DuplicateKey, int] = {}
+    for id_, plate, start, end, checkpoints in session.execute(query):
+        cps = None if checkpoints == ANY_CHECKPOINT else frozenset(checkpoints)
+        out[(plate, start.astimezone(UTC), end.astimezone(UTC), cps)] = id_
+    return out
 
 
 def import_declarations(
@@ -107,7 +151,16 @@ def import_declarations(
     path = Path(path)
     rows, errors = parse_declarations_csv(path, assume_tz=assume_tz)
     with store.transaction() as session:
-        ids = add_declarations(session, [r.declaration for r in rows])
+        stored = _stored_keys(session, {r.declaration.plate for r in rows})
+        fresh = []
+        for r in rows:
+            existing = stored.get(duplicate_key(r.declaration))
+            if existing is None:
+                fresh.append(r)
+            else:
+                errors.append(RowError(r.line, f"duplicate of declaration #{existing}"))
+        ids = add_declarations(session, [r.declaration for r in fresh])
+    errors.sort(key=lambda e: e.line)
     for error in errors:
         log.warning("%s:%d: %s", path, error.line, error.reason)
     log.info("%s: imported %d declarations, %d rows rejected", path, len(ids), len(errors))

@@ -3,7 +3,7 @@ declaration. Channels turn their raw input into ``DeclarationIn``; the store tru
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from pydantic import (
@@ -16,13 +16,20 @@ from pydantic import (
     model_validator,
 )
 
-from pipeline.events import VehicleClass
+from pipeline.events import DISPLAY_LEN, NAME_LEN, Text, VehicleClass
 from store.plates import normalise_plate
 from store.records import ANY_CHECKPOINT
 
 MIN_PLATE_LEN = 4
 MAX_PLATE_LEN = 12
 ANY_MARKERS = frozenset({"*", ANY_CHECKPOINT})
+# Any channel's window: the API's own limits are tighter (settings.max_validity_days).
+MAX_WINDOW = timedelta(days=31)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+FREE_TEXT_LEN = 200
+PURPOSE_LEN = 500
+MAX_CHECKPOINTS = 50
 
 
 class DeclarationIn(BaseModel):
@@ -34,16 +41,20 @@ class DeclarationIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    plate: str = Field(description="Plate as written; stored normalised (75A12345).")
-    plate_display: str | None = Field(default=None, max_length=32)
+    plate: Text(DISPLAY_LEN) = Field(description="Plate as written; stored normalised (75A12345).")
+    plate_display: Text(DISPLAY_LEN) | None = Field(
+        default=None, description="Display form; must be the same plate (75A-123.45)."
+    )
     vehicle_class: VehicleClass | None = None
-    driver_name: str | None = Field(default=None, max_length=200)
+    driver_name: Text(FREE_TEXT_LEN) | None = None
     driver_phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 .()-]{5,30}$")
-    origin: str | None = Field(default=None, max_length=200)
-    destination: str | None = Field(default=None, max_length=200)
-    purpose: str | None = Field(default=None, max_length=500)
-    checkpoints: frozenset[str] | None = Field(
-        default=None, description="Checkpoint ids; None (or '*' / 'any' in text) means any."
+    origin: Text(FREE_TEXT_LEN) | None = None
+    destination: Text(FREE_TEXT_LEN) | None = None
+    purpose: Text(PURPOSE_LEN) | None = None
+    checkpoints: frozenset[Text(NAME_LEN)] | None = Field(
+        default=None,
+        max_length=MAX_CHECKPOINTS,
+        description="Checkpoint ids; None (or '*' / 'any' in text) means any.",
     )
     valid_from: AwareDatetime
     valid_until: AwareDatetime
@@ -100,4 +111,15 @@ class DeclarationIn(BaseModel):
                 f"valid_until {self.valid_until.isoformat()} is not after "
                 f"valid_from {self.valid_from.isoformat()}"
             )
+        if self.valid_until - self.valid_from > MAX_WINDOW:
+            raise ValueError(f"window longer than {MAX_WINDOW.days} days")
+        for at in (self.valid_from, self.valid_until, self.filed_at):
+            if not EARLIEST <= at < LATEST:
+                raise ValueError(f"time {at.isoformat()} outside {EARLIEST.year}-{LATEST.year - 1}")
+        return self
+
+    @model_validator(mode="after")
+    def _display_is_the_plate(self) -> DeclarationIn:
+        if self.plate_display is not None and normalise_plate(self.plate_display) != self.plate:
+            raise ValueError(f"display plate {self.plate_display!r} is not plate {self.plate!r}")
         return self

@@ -13,7 +13,7 @@ HEADER = (
 def row(
     plate: str = "75A-123.45",
     *,
-    display: str = "75A-123.45",
+    display: str | None = None,  # the plate as written
     vehicle_class: str = "car",
     driver: str = "Nguyễn Văn A",
     phone: str = "0905 123 456",
@@ -28,7 +28,7 @@ def row(
 ) -> str:
     fields = [
         plate,
-        display,
+        plate if display is None else display,
         vehicle_class,
         driver,
         phone,
