@@ -198,8 +198,8 @@ def make_entries(n: int, declared: int, seed: int = 7) -> list[EntryEvent]:
                     vehicle_class="car", confidence=0.9, box=(1, 2, 30, 40), track_id=k
                 ),
                 evidence={
-                    "plate_crop": f"cam/{event_id}-plate.jpg",
-                    "vehicle_snapshot": f"cam/{event_id}-vehicle.jpg",
+                    "plate_crop": f"cam-{k % 8}/{event_id}-plate.jpg",
+                    "vehicle_snapshot": f"cam-{k % 8}/{event_id}-vehicle.jpg",
                 },
                 source=SourcePosition(
                     kind="stream",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,6 +18,20 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 Point = tuple[float, float]
+
+
+# As long as the entries' camera_id column (pipeline.events.NAME_LEN).
+CAMERA_ID_LEN = 128
+_NOT_ID = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def slug_camera_id(text: str) -> str:
+    """A camera id made from free text (a file name): Vietnamese and other accented letters to
+    ASCII (``ố`` -> ``o``, ``đ`` -> ``d``), anything else to ``_``, at most 128 characters."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = _NOT_ID.sub("_", ascii_text).strip("_")
+    return slug[:CAMERA_ID_LEN] or "camera"
 
 
 class ConfigError(ValueError):
@@ -82,7 +97,9 @@ class StreamOptions(ConfigModel):
 
 
 class CameraConfig(ConfigModel):
-    camera_id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    camera_id: Annotated[
+        str, Field(min_length=1, max_length=CAMERA_ID_LEN, pattern=r"^[A-Za-z0-9_.-]+$")
+    ]
     checkpoint: Annotated[str, Field(min_length=1)] = Field(
         description="Checkpoint this camera watches (declarations name checkpoints)."
     )

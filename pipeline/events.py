@@ -7,12 +7,21 @@ optional fields may join v1; anything else is a v2 on a new topic.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 SCHEMA_VERSION = 1
 
@@ -29,6 +38,10 @@ MAX_CANDIDATES = 32
 
 # No NUL in any string: PostgreSQL text cannot hold one, and no input has a reason to carry one.
 _NO_NUL = r"^[^\x00]*$"
+
+
+# An entry's evidence id as workers write it (pipeline.evidence): its camera's folder, a JPEG.
+EVIDENCE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+\.jpg")
 
 
 def Text(max_length: int) -> Any:
@@ -146,9 +159,26 @@ class EntryEvent(_Model):
     )
     plate: PlateInfo
     vehicle: VehicleInfo
-    evidence: Evidence = Evidence()
+    evidence: Evidence = Field(
+        default=Evidence(),
+        description="Evidence ids of an entry name a JPEG in its camera's folder: "
+        "CAMERA_ID/NAME.jpg (letters, digits, _ . -).",
+    )
     source: SourcePosition
     software: SoftwareInfo
+
+    @model_validator(mode="after")
+    def _evidence_in_camera_folder(self) -> EntryEvent:
+        # So an id can never point the dashboard, or the evidence route, at another path.
+        for name in ("plate_crop", "vehicle_snapshot"):
+            evidence_id = getattr(self.evidence, name)
+            if evidence_id is None:
+                continue
+            if not EVIDENCE_ID.fullmatch(evidence_id):
+                raise ValueError(f"evidence.{name} is not CAMERA_ID/NAME.jpg")
+            if evidence_id.split("/", 1)[0] != self.camera_id:
+                raise ValueError(f"evidence.{name} is not in camera {self.camera_id}'s folder")
+        return self
 
     @property
     def key(self) -> str:

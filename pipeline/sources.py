@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from pipeline.frames import Frame
+from pipeline.images import ImageTooLarge, check_pixels, max_pixels
 from pipeline.probe import diagnose, redact_url
 
 log = logging.getLogger(__name__)
@@ -201,7 +202,14 @@ class ImageFolderSource(Source):
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
+        limit = max_pixels()
         for path in self._files:
+            try:
+                check_pixels(path, limit)
+            except ImageTooLarge as exc:
+                self.end.skipped += 1
+                log.warning("%s, skipped", exc)
+                continue
             image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
                 self.end.skipped += 1

@@ -25,8 +25,12 @@ def get_evidence(evidence_id: str, evidence: EvidenceDep, _: ReaderDep) -> FileR
         path = evidence.path_for(evidence_id)
     except ValueError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-    if not path.is_file():
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evidence {evidence_id!r}")
+    try:
+        found = path.is_file()
+    except OSError:  # a name too long for the file system (ENAMETOOLONG) is no image either
+        found = False
+    if not found:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evidence {evidence_id[:80]!r}")
     return FileResponse(
         path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
     )

@@ -24,6 +24,7 @@ def read(
     "valid", "raw"}, ...]}. An unreadable image prints {"image": PATH, "error": REASON}
     and the exit status is 1; the other images are still read.
     """
+    from pipeline.images import check_pixels
     from plate_reader.ocr import make_ocr
     from plate_reader.reader import PlateReader
     from plate_reader.still import describe_image
@@ -32,6 +33,7 @@ def read(
     failed = 0
     for image in images:
         try:
+            check_pixels(image)  # before decoding: a small file can declare gigapixels
             line = describe_image(image, reader)
         except ValueError as exc:
             failed += 1

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from pipeline.bus import Topics, open_bus, publish_event
-from pipeline.config import CameraConfig, ConfigError, LineConfig, load_cameras
+from pipeline.config import CameraConfig, ConfigError, LineConfig, load_cameras, slug_camera_id
 from pipeline.replay import run_replays, summary_table
 
 err = Console(stderr=True)
@@ -59,8 +59,7 @@ def cameras_for(
         try:
             chosen = [
                 CameraConfig(
-                    camera_id="".join(ch if ch.isalnum() or ch in "_.-" else "_" for ch in f.stem)
-                    or "camera",
+                    camera_id=slug_camera_id(f.stem),
                     checkpoint=checkpoint,
                     source=str(f),
                     line=LineConfig(start=start, end=end, inbound_side=inbound),  # type: ignore[arg-type]

@@ -169,3 +169,10 @@ def test_serve_passes_proxy_headers_only_when_trusted(
     [config] = seen
     assert config.proxy_headers is trusted
     assert config.forwarded_allow_ips == "10.1.1.1"
+
+
+@pytest.mark.parametrize("length", [200, 252, 255, 300, 5000])
+def test_long_evidence_names_are_404_not_500(client: TestClient, keys: Keys, length: int) -> None:
+    resp = client.get(f"/api/evidence/cam-1/{'a' * length}.jpg", headers=keys.headers("operator"))
+    assert resp.status_code == 404, resp.text[:200]
+    assert len(resp.content) < 500
