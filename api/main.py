@@ -16,7 +16,8 @@ from starlette.types import Scope
 
 from api.auth import Principal
 from api.cache import SingleFlight, TtlCache
-from api.guard import InputGuard, client_address, validation_error
+from api.docs import mount_docs
+from api.guard import InputGuard, SecurityHeaders, client_address, validation_error
 from api.idempotency import IdempotencyKeys
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             'answer `{"detail": ...}`.'
         ),
         lifespan=lifespan,
+        docs_url=None,  # served from the package's own assets: api/docs.py
+        redoc_url=None,
     )
     metrics = ApiMetrics()
     app.state.settings = settings
@@ -109,11 +112,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         rate_limits={("POST", "/api/declarations"): (declare_rate, "declarations")},
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer, the guard's refusals too
 
     for module in (declarations, entries, flags, evidence, stats, cameras, health):
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    mount_docs(app)
 
     @app.get("/", include_in_schema=False)
     def dashboard() -> FileResponse:
