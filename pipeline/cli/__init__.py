@@ -16,6 +16,7 @@ from rich.logging import RichHandler
 from pipeline.cli import (
     declarations,
     demo,
+    frame,
     keys,
     matcher,
     read,
@@ -49,6 +50,7 @@ def main(
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+app.command("frame")(frame.frame)
 app.command("replay")(replay.replay)
 app.command("demo")(demo.demo)
 app.command("run")(run.run)
