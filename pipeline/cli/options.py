@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 
 DbUrl = Annotated[
     str,
@@ -22,3 +24,11 @@ GraceOption = Annotated[
 TopicPrefix = Annotated[
     str, typer.Option(help="Prefix for the topic names (tests, shared clusters).")
 ]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """End the command with a one-line error on stderr (what was wrong and what to do)."""
+    Console(stderr=True).print(
+        f"[red]error[/red] {escape(message)}", soft_wrap=True, highlight=False
+    )
+    raise typer.Exit(code)

@@ -9,21 +9,65 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from pipeline.bus import Topics, open_bus, publish_event
+from pipeline.cli.options import fail
 from pipeline.config import CameraConfig, ConfigError, LineConfig, load_cameras, slug_camera_id
+from pipeline.frame_grab import frame_size
+from pipeline.line_spec import (
+    INBOUND_HELP,
+    LineSpec,
+    LineSpecError,
+    auto_line,
+    check_in_frame,
+    inbound_side,
+    parse_line,
+)
 from pipeline.replay import run_replays, summary_table
+from pipeline.sources import STREAM_SCHEMES, SourceError
+from plate_reader.ocr import DEFAULT_OCR, OCR_HELP
 
 err = Console(stderr=True)
 
 
-def parse_line(text: str) -> tuple[tuple[float, float], tuple[float, float]]:
+def _size_of(source: str) -> tuple[int, int] | None:
+    """The frame size of a file or image folder, ``None`` when it cannot be opened (replay then
+    reports why) or for a live stream."""
+    if source.lower().startswith(STREAM_SCHEMES):
+        return None
     try:
-        x1, y1, x2, y2 = (float(v) for v in text.split(","))
-    except ValueError:
-        raise typer.BadParameter(f"expected X1,Y1,X2,Y2 (four numbers), got {text!r}") from None
-    return (x1, y1), (x2, y2)
+        return frame_size(source)
+    except SourceError:
+        return None
+
+
+def _command_line_camera(
+    f: Path,
+    size: tuple[int, int] | None,
+    spec: LineSpec | None,
+    inbound: str,
+    checkpoint: str,
+    region: str,
+    explained: set[str],
+) -> CameraConfig | None:
+    if size is None and (spec is None or spec.fractional):
+        return None  # the line needs the frame size; replay reports why the file did not open
+    if spec is None:
+        assert size is not None
+        start, end = auto_line(*size)
+    else:
+        start, end = spec.in_pixels(*(size or (1, 1)))  # pixels when size is None
+    side, why = inbound_side(inbound, start, end)
+    explained.add(why)
+    return CameraConfig(
+        camera_id=slug_camera_id(f.stem),
+        checkpoint=checkpoint,
+        source=str(f),
+        line=LineConfig(start=start, end=end, inbound_side=side),
+        region=region,  # type: ignore[arg-type]
+    )
 
 
 def cameras_for(
@@ -34,13 +78,20 @@ def cameras_for(
     checkpoint: str,
     region: str,
     detect_every: int | None,
+    *,
+    auto: bool = False,
 ) -> list[CameraConfig]:
-    """One camera config per file, from a cameras YAML or from the command line."""
+    """One camera config per file, from a cameras YAML or from the command line, its line
+    checked against the file's frame size. Files that cannot be opened are left to the replay,
+    which reports them (unless their line needs the frame size: then they are left out here)."""
+    if sum((config is not None, line is not None, auto)) > 1:
+        fail("give one of --config FILE.yaml, --line X1,Y1,X2,Y2 or --auto-line")
+    explained: set[str] = set()
     if config is not None:
         try:
             cams = load_cameras(config).cameras
         except ConfigError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--config") from None
+            fail(f"--config: {exc}")
         by_source = {str(Path(c.source).resolve()): c for c in cams}
         chosen = []
         for f in files:
@@ -48,27 +99,46 @@ def cameras_for(
             if cam is None and len(cams) == 1:
                 cam = cams[0].model_copy(update={"source": str(f)})
             if cam is None:
-                raise typer.BadParameter(
-                    f"{f}: no camera in {config} has this file as its source", param_hint="FILES"
-                )
+                fail(f"{f}: no camera in {config} has this file as its source")
             chosen.append(cam)
     else:
-        if line is None:
-            raise typer.BadParameter("give --config FILE.yaml or --line X1,Y1,X2,Y2")
-        start, end = parse_line(line)
+        if line is None and not auto:
+            size = _size_of(str(files[0]))
+            frame = f"{files[0].name} is {size[0]}x{size[1]}; " if size else ""
+            fail(
+                f"replay needs an entry line: {frame}give --line X1,Y1,X2,Y2 in pixels or "
+                "fractions (`entrywatch frame FILE` draws the pixel grid), --auto-line for a "
+                "quick count, or --config FILE.yaml"
+            )
         try:
-            chosen = [
-                CameraConfig(
-                    camera_id=slug_camera_id(f.stem),
-                    checkpoint=checkpoint,
-                    source=str(f),
-                    line=LineConfig(start=start, end=end, inbound_side=inbound),  # type: ignore[arg-type]
-                    region=region,  # type: ignore[arg-type]
+            spec = parse_line(line) if line is not None else None
+            made = [
+                _command_line_camera(
+                    f, _size_of(str(f)), spec, inbound, checkpoint, region, explained
                 )
                 for f in files
             ]
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from None
+        except ValidationError as exc:
+            fail(
+                "--line: " + "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            )
+        except LineSpecError as exc:
+            fail(str(exc))
+        chosen = [c for c in made if c is not None]
+        for f, cam in zip(files, made, strict=True):
+            if cam is None:
+                err.print(
+                    f"[red]error[/red] {f}: cannot be opened to size its line", highlight=False
+                )
+    for cam in chosen:
+        size = _size_of(cam.source)
+        if size is not None:
+            try:
+                check_in_frame(cam.line.start, cam.line.end, *size, Path(cam.source).name)
+            except LineSpecError as exc:
+                fail(f"camera {cam.camera_id}: {exc}")
+    for why in sorted(explained):
+        err.print(why, soft_wrap=True, highlight=False)
     if detect_every is not None:
         chosen = [c.model_copy(update={"detect_every": detect_every}) for c in chosen]
     return chosen
@@ -80,13 +150,16 @@ def replay(
         Path | None, typer.Option(help="Cameras YAML giving each file's camera and entry line.")
     ] = None,
     line: Annotated[
-        str | None, typer.Option(help="Entry line X1,Y1,X2,Y2 in pixels (instead of --config).")
+        str | None,
+        typer.Option(
+            metavar="X1,Y1,X2,Y2",
+            help="Entry line in pixels, or in fractions of the frame when all four are 0-1 "
+            "(0,0.6,1,0.6: across at 60 % of the height). `entrywatch frame` shows the pixels.",
+        ),
     ] = None,
-    inbound: Annotated[
-        str, typer.Option(help="Side of the directed line that is inside: left or right.")
-    ] = "right",
+    inbound: Annotated[str, typer.Option(metavar="SIDE", help=INBOUND_HELP)] = "right",
     checkpoint: Annotated[str, typer.Option(help="Checkpoint name for --line.")] = "default",
-    region: Annotated[str, typer.Option(help="Plate format profile: vn or generic.")] = "vn",
+    region: Annotated[str, typer.Option(help="Plate format profile: vn, generic or auto.")] = "vn",
     output: Annotated[
         str, typer.Option("--output", "-o", help="JSON Lines file for events, '-' for stdout.")
     ] = "-",
@@ -99,7 +172,7 @@ def replay(
     detect_every: Annotated[
         int | None, typer.Option(min=1, max=30, help="Detect vehicles every Nth frame.")
     ] = None,
-    ocr: Annotated[str, typer.Option(help="OCR back-end: rapidocr or easyocr.")] = "rapidocr",
+    ocr: Annotated[str, typer.Option(help=OCR_HELP)] = DEFAULT_OCR,
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
     bus: Annotated[
         str | None, typer.Option("--bus", help="Also publish each entry to this bus (kafka://H:P).")
