@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -57,8 +58,10 @@ def opened(event: EntryEvent, decision: Decision, flag_id: int, decided_at: date
     )
 
 
+@cache
 def flag_event_select() -> Any:
-    """Flag, entry and decision columns a FlagEvent is made of (one row per flag)."""
+    """Flag, entry and decision columns a FlagEvent is made of (one row per flag). Built once:
+    a ``Select`` is immutable (``where`` makes a new one), and building it cost 1 ms a change."""
     return (
         select(
             Flag,

@@ -90,6 +90,7 @@ class OutboxRelay:
         self._wake = threading.Event()
         self._last_prune = 0.0
         self._has_lease = False
+        self._renewed_at = 0.0
 
     # -- running --
 
@@ -186,7 +187,7 @@ class OutboxRelay:
                 self.bus.flush(self.options.lease_s / 3)
                 return
             except FlushTimeout:
-                if not self._renew():
+                if not self._renew(force=True):
                     log.warning("relay: lease lost while waiting for the broker")
                 log.info("relay: waiting for the broker to acknowledge the flags")
                 if stop is not None and stop.is_set():
@@ -208,8 +209,17 @@ class OutboxRelay:
 
     # -- the lease --
 
-    def _renew(self) -> bool:
-        """Take or extend the lease; False while another live relay holds it."""
+    def _renew(self, *, force: bool = False) -> bool:
+        """Take or extend the lease; False while another live relay holds it. A lease held and
+        renewed less than a third of its term ago is not written again (on SQLite every write
+        contends with the API's and the matcher's)."""
+        if (
+            self._has_lease
+            and not force
+            and time.monotonic() - self._renewed_at < self.options.lease_s / 3
+        ):
+            return True
+        renewing_at = time.monotonic()
         now = self._clock()
         expires = now + timedelta(seconds=self.options.lease_s)
         with self.store.transaction() as session:
@@ -221,6 +231,8 @@ class OutboxRelay:
                 .values(holder=self.holder, expires_at=expires)
             )  # fmt: skip
             held = bool(result.rowcount)  # type: ignore[attr-defined]
+        if held:
+            self._renewed_at = renewing_at
         if held != self._has_lease:
             log.info("relay: %s the lease", "took" if held else "waiting for")
             self._has_lease = held
