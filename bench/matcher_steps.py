@@ -6,7 +6,8 @@
 Same data as ``bench.matcher_throughput`` (its declarations and entry mix), the store opened as
 the matcher opens it, one thread: decode each entry's JSON, ``InProcessMatcher.prepare`` (the
 lookup and the rules) and ``record`` (one transaction per batch), with the store calls inside
-them timed separately. For comparing changes to one step; the throughput of the whole loop is
+them timed separately (``flag_event``: building the FlagEvent that goes into the outbox). For
+comparing changes to one step; the throughput of the whole loop is
 ``bench.matcher_throughput``'s to measure. Prints µs per entry (ms per batch with
 ``--batch`` small, e.g. 10, to see a trickle's per-batch cost).
 """
@@ -20,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+import matcher.lifecycle as lifecycle
 import matcher.local as local
 from bench.machine import machine
 from bench.matcher_throughput import database, load_declarations, make_entries
@@ -28,7 +30,9 @@ from matcher.runtime import open_matcher_store, tune_gc
 from pipeline.events import EntryEvent
 from store import migrate
 
-STORE_CALLS = ("record_entries", "record_decisions", "open_flags", "audit_flags")
+STORE_CALLS = ("record_entries", "record_decisions")  # called by matcher.local
+# Called by matcher.lifecycle.open (flags, their audit rows, their FlagEvents into the outbox).
+FLAG_CALLS = ("open_flags", "audit_flags", "add_outbox")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 
     for name in STORE_CALLS:  # the names local.py calls them by
         setattr(local, name, timed(name, getattr(local, name)))
+    for name in FLAG_CALLS:
+        setattr(lifecycle, name, timed(name, getattr(lifecycle, name)))
+    lifecycle.flag_events.opened = timed("flag_event", lifecycle.flag_events.opened)  # type: ignore[method-assign]
     raw = [e.model_dump_json() for e in make_entries(args.entries, args.declarations)]
     with database(args.backend) as url:
         migrate(url)
