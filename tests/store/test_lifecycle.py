@@ -127,3 +127,20 @@ def test_deleted_declaration_ids_are_never_reused(store: Store) -> None:
         assert remove_declaration(s, last.id)
     [again] = declare(store, declaration_in("75A30003"))
     assert again.id > last.id > first.id
+
+
+def test_revision_0004_downgrades_and_upgrades_again(store: Store) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from store.db import MIGRATIONS_DIR
+
+    flag_for(store, "75A10001")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    for revision, step in (("0003", command.downgrade), ("head", command.upgrade)):
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)
+    with store.session() as session:
+        assert session.scalar(select(Flag.status)) == "open"

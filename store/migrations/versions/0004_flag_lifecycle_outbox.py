@@ -119,8 +119,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("flags") as batch:
-        batch.drop_constraint("ck_flags_resolution_outcome", type_="check")
-        batch.drop_constraint("ck_flags_reason", type_="check")
+        batch.drop_constraint(op.f("ck_flags_resolution_outcome"), type_="check")
+        batch.drop_constraint(op.f("ck_flags_reason"), type_="check")
         batch.drop_column("resolution_declaration_id")
         batch.drop_column("resolved_by")
     op.drop_table("relay_lease")
