@@ -158,7 +158,17 @@ def replay(
         ),
     ] = None,
     inbound: Annotated[str, typer.Option(metavar="SIDE", help=INBOUND_HELP)] = "right",
-    checkpoint: Annotated[str, typer.Option(help="Checkpoint name for --line.")] = "default",
+    auto_line_: Annotated[
+        bool,
+        typer.Option(
+            "--auto-line",
+            help="Quick look without a line: count every vehicle crossing a horizontal line at "
+            "60 % of the height, either way (entries: towards the camera, exits: away).",
+        ),
+    ] = False,
+    checkpoint: Annotated[
+        str, typer.Option(help="Checkpoint name for --line and --auto-line.")
+    ] = "default",
     region: Annotated[str, typer.Option(help="Plate format profile: vn, generic or auto.")] = "vn",
     output: Annotated[
         str, typer.Option("--output", "-o", help="JSON Lines file for events, '-' for stdout.")
@@ -179,7 +189,11 @@ def replay(
     ] = None,
 ) -> None:
     """Replay recorded footage: entry events as JSON Lines, and a summary at the end."""
-    cameras = cameras_for(files, config, line, inbound, checkpoint, region, detect_every)
+    if auto_line_:
+        inbound = "towards-camera"
+    cameras = cameras_for(
+        files, config, line, inbound, checkpoint, region, detect_every, auto=auto_line_
+    )
     with ExitStack() as stack:
         out: TextIO = (
             sys.stdout
@@ -204,5 +218,14 @@ def replay(
             the_bus.flush()  # every entry delivered before we report success
     if summaries:
         err.print(summary_table(summaries))
+        if auto_line_:
+            crossed = sum(s.entries + s.exits for s in summaries)
+            err.print(
+                f"--auto-line: a horizontal line at 60 % of the height; {crossed} vehicles "
+                "crossed it either way (entries: towards the camera, exits: away). For real "
+                "entries give --line and --inbound.",
+                soft_wrap=True,
+                highlight=False,
+            )
     if errors:
         raise typer.Exit(1)
