@@ -158,6 +158,7 @@ def api_process(db_url: str, workers: int = 1, **env: str) -> Iterator[str]:
         str(workers),
         "--timeout-graceful-shutdown",
         "1",
+        "--no-proxy-headers",  # as `entrywatch serve` runs it: X-Forwarded-For not believed
     ]
     proc = subprocess.Popen(cmd, env=environ, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
