@@ -105,7 +105,7 @@ class CameraConfig(ConfigModel):
     )
     source: str = Field(description="File path, image folder or rtsp:// URL.")
     line: LineConfig
-    region: Literal["vn", "generic"] = "vn"
+    region: Literal["vn", "generic", "auto"] = "vn"
     detect_every: Annotated[int, Field(ge=1, le=30)] = Field(
         default=2,
         description="Run the vehicle detector on every Nth frame; ByteTrack bridges the "
@@ -131,7 +131,8 @@ class CameraConfig(ConfigModel):
     start_time: datetime | None = Field(
         default=None,
         description="Wall-clock time of a recording's first frame (files only); "
-        "defaults to the file's modification time.",
+        "defaults to the container's creation time, else the file's modification time "
+        "(with a warning: copying a file changes it).",
     )
 
     def resolved_source(self) -> str:

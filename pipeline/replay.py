@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -28,6 +28,7 @@ from pipeline.config import CameraConfig, ConfigError
 from pipeline.events import EntryEvent
 from pipeline.evidence import EvidenceStore
 from pipeline.processor import CameraProcessor, ProcessorOptions
+from pipeline.recording_time import recording_start
 from pipeline.sources import (
     ImageFolderSource,
     Source,
@@ -77,11 +78,7 @@ def session_id_for(path: str) -> str:
 
 
 def _start_time(camera: CameraConfig, source: Source) -> datetime:
-    if camera.start_time is not None:
-        return camera.start_time
-    path = Path(source.uri)
-    mtime = path.stat().st_mtime if path.exists() else 0.0
-    return datetime.fromtimestamp(mtime, UTC)
+    return recording_start(source.uri, camera.start_time).time
 
 
 class Replayer:

@@ -25,6 +25,7 @@ from pipeline.line_spec import (
     inbound_side,
     parse_line,
 )
+from pipeline.recording_time import parse_start_time
 from pipeline.replay import run_replays, summary_table
 from pipeline.sources import STREAM_SCHEMES, SourceError
 from plate_reader.ocr import DEFAULT_OCR, OCR_HELP
@@ -169,6 +170,15 @@ def replay(
     checkpoint: Annotated[
         str, typer.Option(help="Checkpoint name for --line and --auto-line.")
     ] = "default",
+    start_time: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ISO-TIME",
+            help="Wall-clock time of the first frame, ISO 8601 with its zone "
+            "(2021-08-02T07:30:00+07:00), for every file given. Without it: the config's "
+            "start_time, else the file's creation time, else its modification time (warned).",
+        ),
+    ] = None,
     region: Annotated[str, typer.Option(help="Plate format profile: vn, generic or auto.")] = "vn",
     output: Annotated[
         str, typer.Option("--output", "-o", help="JSON Lines file for events, '-' for stdout.")
@@ -191,9 +201,17 @@ def replay(
     """Replay recorded footage: entry events as JSON Lines, and a summary at the end."""
     if auto_line_:
         inbound = "towards-camera"
+    first_frame_at = None
+    if start_time is not None:
+        try:
+            first_frame_at = parse_start_time(start_time)
+        except ValueError as exc:
+            fail(str(exc))
     cameras = cameras_for(
         files, config, line, inbound, checkpoint, region, detect_every, auto=auto_line_
     )
+    if first_frame_at is not None:
+        cameras = [c.model_copy(update={"start_time": first_frame_at}) for c in cameras]
     with ExitStack() as stack:
         out: TextIO = (
             sys.stdout

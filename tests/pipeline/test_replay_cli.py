@@ -34,6 +34,8 @@ def test_auto_line_counts_every_crossing_vehicle(tmp_path: Path) -> None:
             str(out),
             "--evidence-dir",
             str(tmp_path / "ev"),
+            "--start-time",
+            "2021-08-02T12:10:00+07:00",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -41,3 +43,5 @@ def test_auto_line_counts_every_crossing_vehicle(tmp_path: Path) -> None:
     assert len(events) == len(crossing)
     assert sum(e["direction"] == "inbound" for e in events) == len(towards)
     assert f"{len(crossing)} vehicles crossed it either way" in result.output
+    assert all(e["crossed_at"].startswith("2021-08-02T") for e in events)  # from --start-time
+    assert "modification time" not in result.output
