@@ -29,6 +29,7 @@ def draw(
     start = tuple(int(v) for v in line.start)
     end = tuple(int(v) for v in line.end)
     cv2.line(out, start, end, (0, 0, 255), 3)
+    _inbound_arrow(out, line)
     for row, tid in enumerate(tracked.ids.tolist()):
         x1, y1, x2, y2 = (int(v) for v in tracked.xyxy[row])
         colour = _IN if line.has_crossed(tid) else _BOX
@@ -38,8 +39,33 @@ def draw(
         cv2.rectangle(out, (x1, max(0, y1 - th - 8)), (x1 + tw + 6, y1), colour, -1)
         cv2.putText(out, text, (x1 + 3, y1 - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2)
     entries, exits = counts
-    cv2.putText(out, f"in {entries}  out {exits}", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, _IN, 2)
+    for text, y, colour in ((f"in {entries}", 40, _IN), (f"out {exits}", 80, _OUT)):
+        cv2.putText(out, text, (20, y), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 5)
+        cv2.putText(out, text, (20, y), cv2.FONT_HERSHEY_SIMPLEX, 1.0, colour, 2)
     return out
+
+
+def inbound_normal(line: EntryLine) -> tuple[float, float]:
+    """Unit vector from the line towards its inbound side (image coordinates, y down)."""
+    dx, dy = line.end[0] - line.start[0], line.end[1] - line.start[1]
+    length = float(np.hypot(dx, dy)) or 1.0
+    # (-dy, dx) is on the right of start -> end when y grows downwards.
+    nx, ny = -dy / length, dx / length
+    return (nx, ny) if line.inbound_side == "right" else (-nx, -ny)
+
+
+def _inbound_arrow(image: np.ndarray, line: EntryLine) -> None:
+    """An arrow across the middle of the line pointing to the inside, labelled IN."""
+    nx, ny = inbound_normal(line)
+    size = max(40, min(image.shape[:2]) // 8)
+    mx, my = (line.start[0] + line.end[0]) / 2, (line.start[1] + line.end[1]) / 2
+    tail = (int(mx - nx * size * 0.4), int(my - ny * size * 0.4))
+    head = (int(mx + nx * size), int(my + ny * size))
+    cv2.arrowedLine(image, tail, head, (0, 0, 0), 9, tipLength=0.35)
+    cv2.arrowedLine(image, tail, head, _IN, 5, tipLength=0.35)
+    label = (head[0] + 8, head[1] + (20 if ny > 0 else -8))
+    cv2.putText(image, "IN", label, cv2.FONT_HERSHEY_SIMPLEX, 0.9, (0, 0, 0), 5)
+    cv2.putText(image, "IN", label, cv2.FONT_HERSHEY_SIMPLEX, 0.9, _IN, 2)
 
 
 class AnnotatedWriter:
