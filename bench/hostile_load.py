@@ -65,7 +65,7 @@ def bodies() -> dict[str, bytes]:
 
 
 def attacker(url: str, seconds: float, seed: int, out: Any) -> None:
-    host, port = urlsplit(url).hostname, urlsplit(url).port
+    host, port = urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port
     rng = random.Random(seed)
     kinds = list(bodies().items())
     seen: Counter[str] = Counter()

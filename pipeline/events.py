@@ -37,16 +37,21 @@ EVIDENCE_LEN = 255  # one path component's limit on common file systems
 MAX_CANDIDATES = 32
 
 # No NUL in any string: PostgreSQL text cannot hold one, and no input has a reason to carry one.
-_NO_NUL = r"^[^\x00]*$"
+NO_NUL = r"^[^\x00]*$"
 
 
 # An entry's evidence id as workers write it (pipeline.evidence): its camera's folder, a JPEG.
 EVIDENCE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+\.jpg")
 
 
-def Text(max_length: int) -> Any:
-    """A string of at most ``max_length`` characters, without NUL."""
-    return Annotated[str, StringConstraints(max_length=max_length, pattern=_NO_NUL)]
+# Strings of at most so many characters, without NUL (the published maxLength and pattern).
+EventIdText = Annotated[str, StringConstraints(max_length=EVENT_ID_LEN, pattern=NO_NUL)]
+NameText = Annotated[str, StringConstraints(max_length=NAME_LEN, pattern=NO_NUL)]
+PlateText = Annotated[str, StringConstraints(max_length=PLATE_LEN, pattern=NO_NUL)]
+DisplayText = Annotated[str, StringConstraints(max_length=DISPLAY_LEN, pattern=NO_NUL)]
+RegionText = Annotated[str, StringConstraints(max_length=REGION_LEN, pattern=NO_NUL)]
+UriText = Annotated[str, StringConstraints(max_length=URI_LEN, pattern=NO_NUL)]
+EvidenceText = Annotated[str, StringConstraints(max_length=EVIDENCE_LEN, pattern=NO_NUL)]
 
 
 # Crossing times a camera can plausibly report; outside them the clock is wrong (and times near
@@ -83,23 +88,19 @@ class _Model(BaseModel):
 
 
 class PlateCandidate(_Model):
-    plate: Text(PLATE_LEN) = Field(
-        description="Normalised plate text (upper-case letters and digits)."
-    )
+    plate: PlateText = Field(description="Normalised plate text (upper-case letters and digits).")
     score: float = Field(ge=0, description="Vote weight the candidate gathered.")
 
 
 class PlateInfo(_Model):
     readable: bool = Field(description="False when no plate could be read on any frame.")
-    normalised: Text(PLATE_LEN) | None = Field(
+    normalised: PlateText | None = Field(
         default=None, description="Upper-case letters and digits only, e.g. 75A12345."
     )
-    display: Text(DISPLAY_LEN) | None = Field(
-        default=None, description="Display form, e.g. 75A-123.45."
-    )
+    display: DisplayText | None = Field(default=None, description="Display form, e.g. 75A-123.45.")
     confidence: float = Field(ge=0, le=1, description="Confidence of the voted plate.")
     format_valid: bool = Field(description="Whether the plate fits the region's format.")
-    region: Text(REGION_LEN) = Field(description="Plate format profile used, e.g. vn or generic.")
+    region: RegionText = Field(description="Plate format profile used, e.g. vn or generic.")
     reads: int = Field(ge=0, description="Plate reads that went into the vote.")
     candidates: list[PlateCandidate] = Field(
         default_factory=list,
@@ -116,27 +117,27 @@ class VehicleInfo(_Model):
 
 
 class Evidence(_Model):
-    plate_crop: Text(EVIDENCE_LEN) | None = Field(
+    plate_crop: EvidenceText | None = Field(
         default=None, description="Evidence id of the plate crop (a path under the evidence root)."
     )
-    vehicle_snapshot: Text(EVIDENCE_LEN) | None = Field(
+    vehicle_snapshot: EvidenceText | None = Field(
         default=None, description="Evidence id of the vehicle snapshot at the crossing."
     )
 
 
 class SourcePosition(_Model):
     kind: Literal["file", "stream", "images"]
-    uri: Text(URI_LEN) = Field(description="File path or stream URL (credentials removed).")
-    session_id: Text(NAME_LEN) = Field(description="Identifies one run over one source.")
+    uri: UriText = Field(description="File path or stream URL (credentials removed).")
+    session_id: NameText = Field(description="Identifies one run over one source.")
     frame_index: int = Field(ge=0)
     media_time_s: float = Field(ge=0, description="Seconds since the start of the source.")
 
 
 class SoftwareInfo(_Model):
-    version: Text(NAME_LEN)
-    vehicle_model: Text(NAME_LEN)
-    plate_model: Text(NAME_LEN)
-    ocr: Text(NAME_LEN)
+    version: NameText
+    vehicle_model: NameText
+    plate_model: NameText
+    ocr: NameText
 
 
 class EntryEvent(_Model):
@@ -148,11 +149,11 @@ class EntryEvent(_Model):
     model_config = ConfigDict(json_schema_extra=_require_schema_version)
 
     schema_version: Literal[1] = 1
-    event_id: Text(EVENT_ID_LEN) = Field(
+    event_id: EventIdText = Field(
         description="Deterministic: camera, stream session, track, direction."
     )
-    camera_id: Text(NAME_LEN)
-    checkpoint: Text(NAME_LEN)
+    camera_id: NameText
+    checkpoint: NameText
     direction: Direction
     crossed_at: CrossingTime = Field(
         description="When the vehicle crossed, with time zone (years 2000 to 2099)."

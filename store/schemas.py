@@ -4,19 +4,20 @@ declaration. Channels turn their raw input into ``DeclarationIn``; the store tru
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from pipeline.events import DISPLAY_LEN, NAME_LEN, Text, VehicleClass
+from pipeline.events import NO_NUL, DisplayText, NameText, VehicleClass
 from store.plates import normalise_plate
 from store.records import ANY_CHECKPOINT
 
@@ -30,6 +31,8 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 FREE_TEXT_LEN = 200
 PURPOSE_LEN = 500
 MAX_CHECKPOINTS = 50
+FreeText = Annotated[str, StringConstraints(max_length=FREE_TEXT_LEN, pattern=NO_NUL)]
+PurposeText = Annotated[str, StringConstraints(max_length=PURPOSE_LEN, pattern=NO_NUL)]
 
 
 class DeclarationIn(BaseModel):
@@ -41,17 +44,17 @@ class DeclarationIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    plate: Text(DISPLAY_LEN) = Field(description="Plate as written; stored normalised (75A12345).")
-    plate_display: Text(DISPLAY_LEN) | None = Field(
+    plate: DisplayText = Field(description="Plate as written; stored normalised (75A12345).")
+    plate_display: DisplayText | None = Field(
         default=None, description="Display form; must be the same plate (75A-123.45)."
     )
     vehicle_class: VehicleClass | None = None
-    driver_name: Text(FREE_TEXT_LEN) | None = None
+    driver_name: FreeText | None = None
     driver_phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 .()-]{5,30}$")
-    origin: Text(FREE_TEXT_LEN) | None = None
-    destination: Text(FREE_TEXT_LEN) | None = None
-    purpose: Text(PURPOSE_LEN) | None = None
-    checkpoints: frozenset[Text(NAME_LEN)] | None = Field(
+    origin: FreeText | None = None
+    destination: FreeText | None = None
+    purpose: PurposeText | None = None
+    checkpoints: frozenset[NameText] | None = Field(
         default=None,
         max_length=MAX_CHECKPOINTS,
         description="Checkpoint ids; None (or '*' / 'any' in text) means any.",

@@ -90,7 +90,7 @@ def file_declaration(
         ) from None
     if answer is not None:
         response.headers["Idempotent-Replayed"] = "true"
-        return answer  # type: ignore[no-any-return]
+        return answer
     try:
         filed = _file(body, store, settings)
     except BaseException:
