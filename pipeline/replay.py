@@ -3,12 +3,13 @@
 
 ``Replayer`` runs one source through a :class:`CameraProcessor`; ``run_replays`` replays every
 camera of a list with one shared detector and OCR engine (progress on a console);
-``summary_table`` is the table printed at the end.
+``summary_table`` / ``print_summary`` the summary printed at the end.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import TextIO
 
 from rich import progress
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from detectors.base import VehicleDetector
@@ -49,7 +51,8 @@ class ReplaySummary:
     camera_id: str
     frames: int = 0
     seconds: float = 0.0
-    vehicles: int = 0
+    vehicles: int = 0  # distinct vehicles that crossed the line (each track crosses at most once)
+    tracks: int = 0  # tracker ids seen: more than the vehicles where a track broke and resumed
     entries: int = 0
     exits: int = 0
     plates_read: int = 0
@@ -177,8 +180,9 @@ class Replayer:
             if writer is not None:
                 writer.close()
         summary.seconds = time.perf_counter() - t0
-        summary.vehicles = len(seen_tracks)
+        summary.tracks = len(seen_tracks)
         summary.entries, summary.exits = counts
+        summary.vehicles = summary.entries + summary.exits
         summary.end = source.end
         summary.stage_ms = _ms(timer, summary.frames)
         return summary
@@ -188,34 +192,59 @@ def _ms(timer: StageTimer, frames: int) -> dict[str, float]:
     return {k: round(v, 2) for k, v in timer.ms_per_frame(frames).items()}
 
 
+_COLUMNS = (
+    "source",
+    "frames",
+    "frames/s",
+    "vehicles crossing",
+    "entries",
+    "exits",
+    "plates read",
+    "unreadable",
+    "status",
+)
+
+
+def _row(s: ReplaySummary) -> tuple[str, ...]:
+    status = "complete" if s.end.complete else f"[yellow]{escape(s.end.reason)}[/yellow]"
+    return (
+        escape(Path(s.source).name),
+        str(s.frames),
+        f"{s.fps:.1f}",
+        str(s.vehicles),
+        str(s.entries),
+        str(s.exits),
+        str(s.plates_read),
+        str(s.unreadable),
+        status,
+    )
+
+
 def summary_table(summaries: list[ReplaySummary]) -> Table:
+    """One row per source. "vehicles crossing" counts distinct vehicles that crossed the line
+    either way (entries + exits), not tracker ids."""
     table = Table(title="Replay summary")
-    for col in (
-        "source",
-        "frames",
-        "frames/s",
-        "vehicles",
-        "entries",
-        "exits",
-        "plates read",
-        "unreadable",
-        "status",
-    ):
+    for col in _COLUMNS:
         table.add_column(col, justify="left" if col in ("source", "status") else "right")
     for s in summaries:
-        status = "complete" if s.end.complete else f"[yellow]{s.end.reason}[/yellow]"
-        table.add_row(
-            Path(s.source).name,
-            str(s.frames),
-            f"{s.fps:.1f}",
-            str(s.vehicles),
-            str(s.entries),
-            str(s.exits),
-            str(s.plates_read),
-            str(s.unreadable),
-            status,
-        )
+        table.add_row(*_row(s))
     return table
+
+
+def print_summary(console: Console, summaries: list[ReplaySummary]) -> None:
+    """The summary table when it fits the console (headers wrap, numbers never do), else one
+    line per source: never a number cut to ``…`` (stderr as a file is 80 columns)."""
+    table = summary_table(summaries)
+    trial = Console(file=io.StringIO(), width=console.width, color_system=None)
+    trial.print(table)
+    if "…" not in trial.file.getvalue():  # type: ignore[attr-defined]
+        console.print(table)
+        return
+    console.print("[bold]Replay summary[/bold]")
+    for s in summaries:
+        name, *values, status = _row(s)
+        fields = ", ".join(f"{v} {k}" for k, v in zip(_COLUMNS[1:-1], values, strict=True))
+        console.print(f"{name}: {fields}, {status}", soft_wrap=True, highlight=False)
 
 
 def run_replays(

@@ -2,11 +2,15 @@
 entries and flags.
 
 No Kafka or database server: events stay in process and the declarations live in a
-SQLite file under the output folder, rebuilt on every run so the demo is repeatable.
+SQLite file under the output folder, rebuilt on every run so the demo is repeatable. The sample
+clips, their cameras (from each clip's ground truth) and declarations are package data, so the
+demo runs from any directory. Entries and flags are the result (stdout); progress and the replay
+summary go to stderr.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -16,13 +20,50 @@ from rich.table import Table
 
 from matcher.local import InProcessMatcher
 from matcher.rules import Decision
-from pipeline.config import ConfigError, load_cameras
+from pipeline.config import CameraConfig, ConfigError, LineConfig, load_cameras
 from pipeline.events import EntryEvent
-from pipeline.replay import run_replays, summary_table
+from pipeline.replay import print_summary, run_replays
+from plate_reader.ocr import DEFAULT_OCR, OCR_HELP
 from store.csv_import import DeclarationsFileError, import_declarations
 from store.db import migrate, open_store
 
 err = Console(stderr=True)
+
+
+def samples_dir() -> Path:
+    """The sample clips: the installed ``sample_videos`` package data, else the checkout's
+    folder next to this package (an editable install)."""
+    try:
+        import sample_videos
+
+        return Path(sample_videos.__file__).resolve().parent
+    except ImportError:
+        return Path(__file__).resolve().parents[2] / "sample_videos"
+
+
+def sample_cameras(samples: Path) -> list[CameraConfig]:
+    """One camera per sample clip, from the clip's ground truth (its camera, line and start)."""
+    cameras = []
+    for truth_file in sorted(samples.glob("entry_*.json")):
+        truth = json.loads(truth_file.read_text(encoding="utf-8"))
+        cam = truth["camera"]
+        (x1, y1), (x2, y2) = cam["line"]
+        try:
+            cameras.append(
+                CameraConfig(
+                    camera_id=cam["camera_id"],
+                    checkpoint=cam["checkpoint"],
+                    source=str(samples / truth["clip"]),
+                    line=LineConfig(start=(x1, y1), end=(x2, y2), inbound_side=cam["inbound_side"]),
+                    region=cam.get("region", "vn"),
+                    start_time=truth.get("start_time"),
+                )
+            )
+        except ValueError as exc:
+            raise ConfigError(f"{truth_file}: {exc}") from None
+    if not cameras:
+        raise ConfigError(f"{samples}: no sample clips (entry_*.json) in it")
+    return cameras
 
 
 def _entries_table(decided: list[tuple[EntryEvent, Decision]]) -> Table:
@@ -60,15 +101,26 @@ def _flags_table(decided: list[tuple[EntryEvent, Decision]]) -> Table:
 
 
 def run_demo(
-    samples: Path, config: Path, declarations: Path, out_dir: Path, console: Console
+    samples: Path,
+    config: Path | None,
+    declarations: Path,
+    out_dir: Path,
+    console: Console,
+    *,
+    results: Console | None = None,
+    ocr: str = DEFAULT_OCR,
 ) -> int:
+    """Replay, match and print; the entries and flags tables go to ``results`` (stdout)."""
+    shown = results if results is not None else Console()
+    if results is None and not shown.is_terminal:
+        shown = Console(width=160)  # a file or pipe: whole camera ids, no 80-column cut
     try:
-        cameras = load_cameras(config).cameras
+        cameras = load_cameras(config).cameras if config else sample_cameras(samples)
     except ConfigError as exc:
-        console.print(f"[red]error[/red] {exc}")
+        console.print(f"[red]error[/red] {exc}", soft_wrap=True, highlight=False)
         return 2
     out_dir.mkdir(parents=True, exist_ok=True)
-    db_path = out_dir / "entrywatch.db"
+    db_path = (out_dir / "entrywatch.db").resolve()
     db_path.unlink(missing_ok=True)
     url = f"sqlite:///{db_path}"
     migrate(url)
@@ -77,30 +129,38 @@ def run_demo(
         try:
             report = import_declarations(store, declarations)
         except DeclarationsFileError as exc:
-            console.print(f"[red]error[/red] {exc}")
+            console.print(f"[red]error[/red] {exc}", soft_wrap=True, highlight=False)
             return 2
         console.print(f"declarations: {report.imported} imported from {declarations}")
         for row_error in report.errors:
             console.print(f"[yellow]  line {row_error.line}: {row_error.reason}[/yellow]")
 
         events: list[EntryEvent] = []
+        evidence = (out_dir / "evidence").resolve()
         with (out_dir / "entries.jsonl").open("w", encoding="utf-8") as out:
             summaries, errors = run_replays(
                 cameras,
                 out,
-                out_dir / "evidence",
+                evidence,
                 None,
-                "rapidocr",
+                ocr,
                 on_event_extra=events,
                 console=console,
             )
-        console.print(summary_table(summaries))
+        print_summary(console, summaries)
         decided = InProcessMatcher(store).decide_batch(events)
-        console.print(_entries_table(decided))
-        console.print(_flags_table(decided))
+        shown.print(_entries_table(decided))
+        shown.print(_flags_table(decided))
         console.print(
-            f"events: {out_dir / 'entries.jsonl'}  evidence: {out_dir / 'evidence'}  "
-            f"store: {db_path}"
+            f"events: {out_dir / 'entries.jsonl'}  evidence: {evidence}  store: {db_path}",
+            soft_wrap=True,
+            highlight=False,
+        )
+        shown.print("See them in the dashboard (http://127.0.0.1:8000/):", highlight=False)
+        shown.print(
+            f"entrywatch serve --db {url} --evidence-root {evidence}",
+            soft_wrap=True,
+            highlight=False,
         )
         return 1 if errors else 0
     finally:
@@ -108,14 +168,39 @@ def run_demo(
 
 
 def demo(
-    samples: Annotated[Path, typer.Option(help="Folder of sample clips.")] = Path("sample_videos"),
-    config: Annotated[Path, typer.Option(help="Cameras YAML for the sample clips.")] = Path(
-        "configs/sample_cameras.yaml"
+    samples: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FOLDER",
+            help="Folder of sample clips with their ground truth.  [default: the installed "
+            "sample_videos]",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE.yaml",
+            help="Cameras YAML for the clips.  [default: each clip's camera from its ground truth]",
+            show_default=False,
+        ),
+    ] = None,
+    declarations: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE.csv",
+            help="Declarations CSV.  [default: declarations.csv of the samples]",
+            show_default=False,
+        ),
+    ] = None,
+    out_dir: Annotated[Path, typer.Option(metavar="FOLDER", help="Where outputs go.")] = Path(
+        "out/demo"
     ),
-    declarations: Annotated[Path, typer.Option(help="Declarations CSV.")] = Path(
-        "sample_videos/declarations.csv"
-    ),
-    out_dir: Annotated[Path, typer.Option(help="Where outputs go.")] = Path("out/demo"),
+    ocr: Annotated[str, typer.Option(help=OCR_HELP)] = DEFAULT_OCR,
 ) -> None:
-    """Replay the sample clips, match entries against sample declarations, print flags."""
-    raise typer.Exit(run_demo(samples, config, declarations, out_dir, err))
+    """Replay the sample clips, match entries against sample declarations, print the entries
+    and flags (stdout) and the command that shows them in the dashboard.
+    """
+    folder = samples if samples is not None else samples_dir()
+    filed = declarations if declarations is not None else folder / "declarations.csv"
+    raise typer.Exit(run_demo(folder, config, filed, out_dir, err, ocr=ocr))

@@ -26,7 +26,7 @@ from pipeline.line_spec import (
     parse_line,
 )
 from pipeline.recording_time import parse_start_time
-from pipeline.replay import run_replays, summary_table
+from pipeline.replay import print_summary, run_replays
 from pipeline.sources import STREAM_SCHEMES, SourceError
 from plate_reader.ocr import DEFAULT_OCR, OCR_HELP
 
@@ -235,7 +235,7 @@ def replay(
         if bus is not None:
             the_bus.flush()  # every entry delivered before we report success
     if summaries:
-        err.print(summary_table(summaries))
+        print_summary(err, summaries)
         if auto_line_:
             crossed = sum(s.entries + s.exits for s in summaries)
             err.print(
