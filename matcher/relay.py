@@ -222,6 +222,8 @@ class OutboxRelay:
         renewing_at = time.monotonic()
         now = self._clock()
         expires = now + timedelta(seconds=self.options.lease_s)
+        if not self._has_lease and self._held_by_another(now):
+            return False  # a read, not a write: standby relays poll without contending
         with self.store.transaction() as session:
             result = session.execute(
                 update(RelayLease)
@@ -237,6 +239,15 @@ class OutboxRelay:
             log.info("relay: %s the lease", "took" if held else "waiting for")
             self._has_lease = held
         return held
+
+    def _held_by_another(self, now: datetime) -> bool:
+        with self.store.session() as session:
+            row = session.execute(
+                select(RelayLease.holder, RelayLease.expires_at).where(
+                    RelayLease.name == LEASE_NAME
+                )
+            ).first()
+        return row is not None and row.holder not in (None, self.holder) and row.expires_at >= now
 
     def release(self) -> None:
         """Give the lease up, so another relay takes over at once."""
