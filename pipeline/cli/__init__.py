@@ -17,6 +17,7 @@ from pipeline.cli import (
     declarations,
     demo,
     frame,
+    help_format,
     keys,
     matcher,
     read,
@@ -26,6 +27,8 @@ from pipeline.cli import (
     schemas,
     serve,
 )
+
+help_format.install()
 
 app = typer.Typer(
     help="EntryWatch: traffic cameras to vehicle entry events and undeclared-entry flags.",

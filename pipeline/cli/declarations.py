@@ -14,6 +14,7 @@ from rich.console import Console
 from pipeline.bus import Topics, open_bus
 from pipeline.cli.options import DbUrl, GraceOption, TopicPrefix
 from store import DEFAULT_URL, DeclarationsFileError, import_declarations
+from store.csv_import import COLUMNS
 from store.db import migrate, open_store
 
 err = Console(stderr=True)
@@ -23,9 +24,33 @@ declarations_app = typer.Typer(
 )
 
 
-@declarations_app.command("import")
+IMPORT_HELP = f"""Import filed declarations from a CSV, then resolve the flags they settle.
+
+Columns (header on line 1, any order; docs/DECLARATIONS_CSV.md says what each holds):
+
+{",".join(COLUMNS)}
+
+Required: plate, valid_from, valid_until. checkpoints: * for any, else ids joined by ;. Times are
+ISO 8601 with their offset (or give --assume-tz). Empty filed_at means now, empty filed_via csv.
+
+Example row:
+
+75A12345,75A-123.45,car,Nguyen Van An,+84905123456,Da Nang,Hue,work,QL1A-HAI-VAN,\
+2021-08-01T00:00:00+07:00,2021-08-04T23:59:59+07:00,2021-07-31T20:15:00+07:00,web
+
+The good rows are stored in one transaction and each bad row reported with its line number; then
+the open flags the new declarations settle are resolved (and the resolutions published).
+
+Exit status: 0 all rows imported, 1 some rows rejected (the good ones are stored), 2 the file
+could not be read as a declarations CSV (nothing stored).
+"""
+
+
+@declarations_app.command("import", help=IMPORT_HELP)
 def import_(
-    file: Annotated[Path, typer.Argument(help="Declarations CSV (see docs for the columns).")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE.csv", help="Declarations CSV (columns above).")
+    ],
     db: DbUrl = DEFAULT_URL,
     bus: Annotated[
         str | None, typer.Option("--bus", help="Publish the outbox here after (kafka://H:P).")
@@ -36,12 +61,7 @@ def import_(
     ] = None,
     topic_prefix: TopicPrefix = "",
 ) -> None:
-    """Store the good rows (all in one transaction), report each bad row with its line number,
-    then resolve the open flags the new declarations settle (and publish the resolutions).
-
-    Exit status: 0 all rows imported, 1 some rows rejected (the good ones are stored), 2 the file
-    could not be read as a declarations CSV (nothing stored).
-    """
+    """Import filed declarations from a CSV (the help is IMPORT_HELP)."""
     from matcher.late import resolve_late
     from matcher.relay import OutboxRelay
 

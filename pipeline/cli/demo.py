@@ -172,8 +172,8 @@ def demo(
         Path | None,
         typer.Option(
             metavar="FOLDER",
-            help="Folder of sample clips with their ground truth.  [default: the installed "
-            "sample_videos]",
+            help="Folder of sample clips with their ground truth (default: the installed "
+            "sample_videos).",
             show_default=False,
         ),
     ] = None,
@@ -181,7 +181,7 @@ def demo(
         Path | None,
         typer.Option(
             metavar="FILE.yaml",
-            help="Cameras YAML for the clips.  [default: each clip's camera from its ground truth]",
+            help="Cameras YAML for the clips (default: each clip's camera from its ground truth).",
             show_default=False,
         ),
     ] = None,
@@ -189,7 +189,7 @@ def demo(
         Path | None,
         typer.Option(
             metavar="FILE.csv",
-            help="Declarations CSV.  [default: declarations.csv of the samples]",
+            help="Declarations CSV (default: declarations.csv of the samples).",
             show_default=False,
         ),
     ] = None,
@@ -198,8 +198,9 @@ def demo(
     ),
     ocr: Annotated[str, typer.Option(help=OCR_HELP)] = DEFAULT_OCR,
 ) -> None:
-    """Replay the sample clips, match entries against sample declarations, print the entries
-    and flags (stdout) and the command that shows them in the dashboard.
+    """Replay the sample clips, match entries against sample declarations, print the flags.
+
+    Entries and flags go to stdout, ending with the command that shows them in the dashboard.
     """
     folder = samples if samples is not None else samples_dir()
     filed = declarations if declarations is not None else folder / "declarations.csv"

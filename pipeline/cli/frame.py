@@ -36,8 +36,9 @@ def frame(
         Path, typer.Option("--out", metavar="PNG", help="Where the gridded frame goes.")
     ] = Path("frame.png"),
 ) -> None:
-    """Write one frame with a labelled pixel grid and print its size, so an entry line can be
-    read off the picture and given to replay as --line X1,Y1,X2,Y2 (pixels or fractions).
+    """Write one frame with a labelled pixel grid and print its size, to read an entry line off.
+
+    Give the line to replay as --line X1,Y1,X2,Y2, in pixels or fractions of the frame.
     """
     try:
         width, height = write_grid_frame(source, out, at)

@@ -49,7 +49,7 @@ def create(
 
 @keys_app.command("revoke")
 def revoke(
-    key_id: Annotated[int, typer.Argument(help="Key id (from `keys list`).")],
+    key_id: Annotated[int, typer.Argument(metavar="KEY_ID", help="Key id (from keys list).")],
     db_url: DbUrl = DEFAULT_DB,
 ) -> None:
     """Revoke a key: requests with it are refused from now on."""

@@ -10,13 +10,23 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from plate_reader.ocr import DEFAULT_OCR, OCR_HELP
+
 err = Console(stderr=True)
 
 
 def read(
-    images: Annotated[list[Path], typer.Argument(help="Still images to read plates from.")],
-    region: Annotated[str, typer.Option(help="Plate format profile: generic or vn.")] = "generic",
-    ocr: Annotated[str, typer.Option(help="OCR back-end: rapidocr or easyocr.")] = "rapidocr",
+    images: Annotated[
+        list[Path], typer.Argument(metavar="IMAGES", help="Still images to read plates from.")
+    ],
+    region: Annotated[
+        str,
+        typer.Option(
+            help="Plate format profile: generic, vn, or auto (Vietnamese where a read is a "
+            "Vietnamese plate as it stands, generic otherwise)."
+        ),
+    ] = "generic",
+    ocr: Annotated[str, typer.Option(help=OCR_HELP)] = DEFAULT_OCR,
 ) -> None:
     """Read plates on still images: one JSON line per image, most confident plate first.
 

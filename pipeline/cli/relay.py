@@ -34,8 +34,10 @@ def relay(
         bool, typer.Option("--once", help="Publish what is waiting, then exit.")
     ] = False,
 ) -> None:
-    """Publish flag changes from the store's outbox, in order, marking each row sent once the
-    broker has acknowledged it. Creates the entries, flags and dead-letter topics first.
+    """Publish flag changes from the store's outbox, in order, each marked sent once acked.
+
+    Rows are marked sent once the broker has acknowledged them. Creates the entries, flags and
+    dead-letter topics first.
 
     Stops on SIGTERM or Ctrl-C after the round in hand.
     """

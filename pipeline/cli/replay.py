@@ -146,7 +146,10 @@ def cameras_for(
 
 
 def replay(
-    files: Annotated[list[Path], typer.Argument(help="Video files or image folders to replay.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILES", help="Video files or image folders to replay."),
+    ],
     config: Annotated[
         Path | None, typer.Option(help="Cameras YAML giving each file's camera and entry line.")
     ] = None,
@@ -190,7 +193,13 @@ def replay(
         Path | None, typer.Option(help="Write annotated videos to this folder.")
     ] = None,
     detect_every: Annotated[
-        int | None, typer.Option(min=1, max=30, help="Detect vehicles every Nth frame.")
+        int | None,
+        typer.Option(
+            min=1,
+            max=30,
+            help="Detect vehicles every Nth frame (default: the camera's detect_every, 2; "
+            "the tracker bridges the frames between).",
+        ),
     ] = None,
     ocr: Annotated[str, typer.Option(help=OCR_HELP)] = DEFAULT_OCR,
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,

@@ -28,7 +28,7 @@ def serve(
     ] = True,
     workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
 ) -> None:
-    """Serve the REST API, the live flag stream and the dashboard (``/``; drivers: ``/declare``).
+    """Serve the REST API, the live flag stream and the dashboard (/; drivers: /declare).
 
     Other settings come from ENTRYWATCH_* variables (see docs/API.md).
     """
