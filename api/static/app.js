@@ -84,7 +84,12 @@ $("#key-form").addEventListener("submit", () => {
 
 // --- evidence ----------------------------------------------------------------------------------
 
+// An evidence id as the matcher accepts it (pipeline.events.EVIDENCE_ID): CAMERA/NAME.jpg. Any
+// other stored id (from before that check) is not fetched: "../" segments would reach other routes.
+const EVIDENCE_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+\.jpg$/;
+
 async function evidenceUrl(id) {
+  if (!EVIDENCE_ID.test(id) || id.split("/").includes("..")) return null;
   if (!state.images.has(id)) {
     state.images.set(id, fetch(`/api/evidence/${id.split("/").map(encodeURIComponent).join("/")}`,
       { headers: { "X-API-Key": apiKey() || "" } })

@@ -5,6 +5,7 @@ ids must name a JPEG in its own camera's folder."""
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zlib
 from datetime import UTC, datetime
@@ -118,3 +119,13 @@ def test_entries_with_foreign_evidence_ids_are_dead_lettered(evidence_id: str) -
 def test_own_evidence_ids_are_accepted() -> None:
     decoded = decode(entry_with(plate_crop="cam-1/e1-plate.jpg", vehicle_snapshot="cam-1/e1.jpg"))
     assert not isinstance(decoded, Rejected), decoded
+
+
+def test_the_dashboard_fetches_only_what_the_matcher_accepts() -> None:
+    """Entries stored before the evidence check may hold any id: the dashboard applies the same
+    pattern before fetching, so a stored ``../../api/declarations/1`` is never requested."""
+    from pipeline.events import EVIDENCE_ID
+
+    app_js = (Path(__file__).parents[2] / "api" / "static" / "app.js").read_text()
+    [js] = re.findall(r"const EVIDENCE_ID = /\^(.+)\$/;", app_js)
+    assert js.replace("\\/", "/") == EVIDENCE_ID.pattern
