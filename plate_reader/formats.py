@@ -199,13 +199,14 @@ class VietnamFormat(PlateFormat):
 class GenericFormat(PlateFormat):
     """Any 2-10 letters-and-digits plate with at least one digit; display is the normalised text.
 
-    The normalised key folds ``O`` into ``0`` (``fold``): most plate fonts draw them alike and many
-    issuers (most US states, Vietnam) never issue the letter O, so the OCR's choice between them
-    is noise. Declarations normalised by the same profile fold alike, so matching is unaffected.
-    On the openalpr US photos this fold alone fixed 8% of the photos (their labels never use O).
-    ``I``/``1`` are not folded: issuers do use I (California ``6XIU641``).
+    There is no global letter/digit fold: many issuers use O and I (Brazil ``LLL-NNNN``, most
+    of Europe, California ``6XIU641``), so turning every O into 0 is a rule about one data set,
+    not about plates (an O->0 fold chosen on US photos cost 40 points on Brazilian ones). Telling
+    O from 0 is the recogniser's job; matching tolerates the look-alikes through the matcher's
+    confusion key. A ``fold`` can still be given for a region whose issuer guarantees it.
 
-    There are no slots, so ``repair`` only fixes an ``I`` between two digits (``5I2`` -> ``512``).
+    There are no slots, so ``repair`` only fixes an ``I`` between two digits (``5I2`` -> ``512``):
+    no issuer prints a letter I inside a run of digits.
     """
 
     name = "generic"
@@ -216,7 +217,7 @@ class GenericFormat(PlateFormat):
     ) -> None:
         self.min_len = min_len
         self.max_len = max_len
-        self._fold = str.maketrans(fold if fold is not None else {"O": "0"})
+        self._fold = str.maketrans(fold or {})
 
     def normalise(self, raw: str) -> str:
         return normalise_text(raw).translate(self._fold)
@@ -253,11 +254,48 @@ class GenericFormat(PlateFormat):
         return min(value, 1.0)
 
 
-_PROFILES: dict[str, type[PlateFormat]] = {"vn": VietnamFormat, "generic": GenericFormat}
+class AutoFormat(PlateFormat):
+    """``--region auto``: Vietnamese where the read is a Vietnamese plate as it stands, generic
+    otherwise.
+
+    Only an exact fit counts as Vietnamese: the VN repair coerces letters and digits by slot,
+    which would turn a Brazilian ``ABC1234`` into a valid ``48C1234``. So ``auto`` never repairs
+    towards Vietnam; choose ``--region vn`` where the cameras only see Vietnamese plates.
+    """
+
+    name = "auto"
+    two_line_possible = True
+
+    def __init__(self) -> None:
+        self.vn = VietnamFormat()
+        self.generic = GenericFormat()
+
+    def profile_for(self, norm: str) -> PlateFormat:
+        return self.vn if self.vn.is_valid(norm) else self.generic
+
+    def is_valid(self, norm: str) -> bool:
+        return self.profile_for(norm).is_valid(norm)
+
+    def display(self, norm: str, two_line: bool | None = None) -> str:
+        return self.profile_for(norm).display(norm, two_line)
+
+    def repair(self, norm: str) -> str:
+        return self.generic.repair(norm) if not self.vn.is_valid(norm) else norm
+
+    def score(self, norm: str) -> float:
+        return max(self.vn.score(norm) if self.vn.is_valid(norm) else 0.0, self.generic.score(norm))
+
+
+_PROFILES: dict[str, type[PlateFormat]] = {
+    "vn": VietnamFormat,
+    "generic": GenericFormat,
+    "auto": AutoFormat,
+}
+REGIONS = tuple(_PROFILES)
 
 
 def get_profile(name: str) -> PlateFormat:
-    """Return a fresh profile by name ("vn" or "generic")."""
+    """Return a fresh profile by name ("vn", "generic" or "auto")."""
     try:
         return _PROFILES[name.strip().lower()]()
     except KeyError:

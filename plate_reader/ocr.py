@@ -60,6 +60,11 @@ class FusionOCR(BaseOCR):
 
 
 OCR_NAMES = ("fusion", "crnn", "rapidocr", "easyocr")
+DEFAULT_OCR = "fusion"
+OCR_HELP = (
+    "Plate recogniser: fusion (the trained recogniser and RapidOCR, the default), crnn (the "
+    "trained recogniser alone), rapidocr or easyocr."
+)
 
 
 def make_ocr(name: str) -> BaseOCR:

@@ -10,7 +10,8 @@ import numpy as np
 
 from plate_reader.crops import Box, crop, row_split, shrink_box
 from plate_reader.formats import PlateFormat, get_profile
-from plate_reader.ocr import BaseOCR, OcrResult
+from plate_reader.fusion import Candidate, fuse
+from plate_reader.ocr import BaseOCR, FusionOCR, OcrResult
 
 if TYPE_CHECKING:
     from detectors.base import PlateDetector
@@ -22,10 +23,11 @@ log = logging.getLogger(__name__)
 class PlateRead:
     """One plate read.
 
-    ``text`` is normalised and repaired by the profile, ``raw`` is what the OCR returned, ``box`` is
-    in the input image's pixels. ``confidence`` is the OCR confidence times a detection factor
-    (``0.5 + 0.5 * detector confidence``; 1 for ``read_crop``), so a confident read of a doubtful
-    box ranks below a confident read of a sure one.
+    ``text`` is normalised and repaired by the profile, ``raw`` is what the leading OCR back-end
+    returned, ``box`` is in the input image's pixels. ``confidence`` is the fused OCR confidence
+    times a detection factor (``0.5 + 0.5 * detector confidence``; 1 for ``read_crop``), so a
+    confident read of a doubtful box ranks below a confident read of a sure one. ``sources``
+    names the back-ends that read ``text``.
     """
 
     text: str
@@ -35,20 +37,16 @@ class PlateRead:
     valid: bool
     display: str
     two_line: bool
+    sources: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    raw: str
-    text: str
-    ocr_confidence: float
-    two_line: bool
-    score: float  # profile score x OCR confidence: what candidate selection maximises
-
-
-# Shrink variants tried on every box, (dx, dy) per side. On the openalpr US photos (RapidOCR):
-# one variant 82.0% exact, these two 85.6%, adding the unshrunk box 85.1% (and slower).
+# Shrink variants tried on every box for line OCR (RapidOCR), (dx, dy) per side: the detector's
+# boxes are loose, and general OCR reads the frame and small print as text. On the openalpr US
+# photos: one variant 82.0% exact, these two 85.6%, adding the unshrunk box 85.1% (and slower).
 DEFAULT_SHRINKS: tuple[tuple[float, float], ...] = ((0.03, 0.10), (0.06, 0.16))
+# The trained recogniser learnt on loose detector-like boxes: it reads the box as found, and
+# one lightly shrunk variant for boxes looser than it saw.
+ROW_READER_SHRINKS: tuple[tuple[float, float], ...] = ((0.0, 0.0), (0.03, 0.10))
 
 
 class PlateReader:
@@ -61,7 +59,7 @@ class PlateReader:
     def __init__(
         self,
         detector: PlateDetector | None = None,
-        ocr: BaseOCR | None = None,
+        ocr: BaseOCR | None = None,  # default: the trained recogniser fused with RapidOCR
         profile: PlateFormat | str = "generic",
         *,
         max_plates: int = 3,
@@ -90,8 +88,12 @@ class PlateReader:
         if self._ocr is None:
             from plate_reader.ocr import make_ocr
 
-            self._ocr = make_ocr("rapidocr")
+            self._ocr = make_ocr("fusion")
         return self._ocr
+
+    @property
+    def model_name(self) -> str:
+        return self.ocr.model_name
 
     # -- public ----------------------------------------------------------------------------
 
@@ -109,6 +111,8 @@ class PlateReader:
         detector's cost grows with the square of it), ``fallback=False`` (the track is read
         again on a later frame anyway) and ``max_plates=1``.
         """
+        if not _has_pixels(image):
+            return []  # an empty or degenerate image holds no plate (and YOLO would raise)
         reads = self._read_boxes(image, imgsz=imgsz, max_plates=max_plates or self.max_plates)
         if fallback and self.fallback_imgsz and not any(r.valid for r in reads):
             # Small plates vanish at 640; a second, larger pass only for images that gave nothing.
@@ -121,6 +125,8 @@ class PlateReader:
         return _distinct(sorted(reads, key=self._rank, reverse=True))
 
     def read_crop(self, plate_crop: np.ndarray) -> PlateRead | None:
+        if not _has_pixels(plate_crop):
+            return None
         h, w = plate_crop.shape[:2]
         return self._read_box(plate_crop, (0.0, 0.0, float(w), float(h)), 1.0, tight=True)
 
@@ -143,24 +149,53 @@ class PlateReader:
     def _read_box(
         self, image: np.ndarray, box: Box, det_confidence: float, tight: bool = False
     ) -> PlateRead | None:
-        candidates = self._candidates(image, box, tight)
-        if not candidates:
+        fused = fuse(self._candidates(image, box, tight), self.profile)
+        if fused is None:
             return None
-        best = max(candidates, key=lambda c: c.score)
-        log.debug("box %s candidates %s -> %s", box, candidates, best.text)
-        confidence = best.ocr_confidence * (0.5 + 0.5 * det_confidence)
+        log.debug("box %s -> %s from %s", box, fused.text, fused.sources)
         return PlateRead(
-            text=best.text,
-            raw=best.raw,
-            confidence=float(confidence),
+            text=fused.text,
+            raw=fused.raw,
+            confidence=float(fused.confidence * (0.5 + 0.5 * det_confidence)),
             box=box,
-            valid=self.profile.is_valid(best.text),
-            display=self.profile.display(best.text, two_line=best.two_line),
-            two_line=best.two_line,
+            valid=self.profile.is_valid(fused.text),
+            display=self.profile.display(fused.text, two_line=fused.two_line),
+            two_line=bool(fused.two_line),
+            sources=fused.sources,
         )
 
-    def _candidates(self, image: np.ndarray, box: Box, tight: bool) -> list[_Candidate]:
-        shrinks = ((0.0, 0.0), (0.03, 0.10)) if tight else self.shrinks
+    def _members(self) -> tuple[BaseOCR, ...]:
+        ocr = self.ocr
+        return ocr.members if isinstance(ocr, FusionOCR) else (ocr,)
+
+    def _candidates(self, image: np.ndarray, box: Box, tight: bool) -> list[Candidate]:
+        candidates: list[Candidate] = []
+        for member in self._members():
+            if member.reads_rows:
+                shrinks = ((0.0, 0.0),) if tight else ROW_READER_SHRINKS
+                candidates += self._read_whole(member, image, box, shrinks)
+            else:
+                shrinks = ((0.0, 0.0), (0.03, 0.10)) if tight else self.shrinks
+                candidates += self._read_lines(member, image, box, shrinks)
+        return [c for c in candidates if c.text]
+
+    def _read_whole(
+        self, ocr: BaseOCR, image: np.ndarray, box: Box, shrinks: tuple[tuple[float, float], ...]
+    ) -> list[Candidate]:
+        """A back-end that reads both rows of a plate itself: each crop once, as it is."""
+        crops = [p for dx, dy in shrinks if (p := crop(image, shrink_box(box, dx, dy))).size]
+        results = ocr.predict_many(crops) if crops else []
+        # Rows are not split here, so the box's shape is the hint for the display form.
+        return [
+            self._candidate(r, ocr.model_name, two_line=self._maybe_two_line(piece))
+            for piece, r in zip(crops, results, strict=True)
+            if r is not None
+        ]
+
+    def _read_lines(
+        self, ocr: BaseOCR, image: np.ndarray, box: Box, shrinks: tuple[tuple[float, float], ...]
+    ) -> list[Candidate]:
+        """A line reader: each crop as one line, and a two-row crop also row by row."""
         crops: list[np.ndarray] = []
         rows: list[tuple[np.ndarray, np.ndarray]] = []
         for dx, dy in shrinks:
@@ -175,27 +210,39 @@ class PlateReader:
         flat = crops + [part for pair in rows for part in pair]
         if not flat:
             return []
-        results = self.ocr.predict_many(flat)
+        results = ocr.predict_many(flat)
         one_line = results[: len(crops)]
         two_line = results[len(crops) :]
-        candidates = [self._candidate(r, two_line=False) for r in one_line if r is not None]
+        name = ocr.model_name
+        candidates = [self._candidate(r, name, two_line=False) for r in one_line if r is not None]
         for top, bottom in zip(two_line[0::2], two_line[1::2], strict=True):
             if top is not None and bottom is not None:
                 joined = OcrResult(
                     f"{top.text} {bottom.text}", min(top.confidence, bottom.confidence)
                 )
-                candidates.append(self._candidate(joined, two_line=True))
-        return [c for c in candidates if c.text]
+                candidates.append(self._candidate(joined, name, two_line=True))
+        return candidates
 
     def _maybe_two_line(self, piece: np.ndarray) -> bool:
         h, w = piece.shape[:2]
         return self.profile.two_line_possible and h > 0 and w / h < self.two_line_aspect
 
-    def _candidate(self, result: OcrResult, two_line: bool) -> _Candidate:
+    def _candidate(self, result: OcrResult, source: str, two_line: bool | None) -> Candidate:
         norm = self.profile.normalise(result.text)
         text = self.profile.repair(norm)
-        score = self.profile.score(text) * result.confidence
-        return _Candidate(result.text, text, result.confidence, two_line, score)
+        # Repairs keep the length, so per-character confidences still line up with ``text``.
+        confs = result.char_confidences if len(result.char_confidences) == len(text) else ()
+        return Candidate(text, result.text, result.confidence, confs, two_line, source)
+
+
+def _has_pixels(image: np.ndarray) -> bool:
+    """A uint8 image of at least a few pixels each way: anything less cannot hold a plate."""
+    return (
+        isinstance(image, np.ndarray)
+        and image.dtype == np.uint8
+        and image.ndim in (2, 3)
+        and min(image.shape[:2]) >= 4
+    )
 
 
 def _merge(first: list[PlateRead], second: list[PlateRead]) -> list[PlateRead]:

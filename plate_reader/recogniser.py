@@ -116,11 +116,11 @@ class PlateRecogniser(BaseOCR):
     def __init__(self, model: Path | str | None = None, threads: int = 1) -> None:
         import onnxruntime as ort
 
-        path = Path(model) if model else DEFAULT_MODEL
+        from detectors import weights
+
+        path = Path(weights.resolve(weights.RECOGNISER, str(model) if model else None))
         if not path.is_file():
-            raise FileNotFoundError(
-                f"no plate recogniser weights at {path}; train them with `make train-plates`"
-            )
+            raise weights.WeightsNotFound(f"plate recogniser: {path} is not a weights file")
         options = ort.SessionOptions()
         # One thread: a crop is tiny, and the worker's detectors share the cores.
         options.intra_op_num_threads = threads

@@ -122,10 +122,22 @@ def test_generic_rules() -> None:
     assert not gen.is_valid("ABCDEF")  # no digit
     assert not gen.is_valid("ABCDEFG12345")  # too long
     assert gen.display("ABC123") == "ABC123"
-    assert gen.normalise("hk-oe 7c") == "HK0E7C"  # O folds into 0
+    assert gen.normalise("hk-oe 7c") == "HKOE7C"  # no O->0 fold: issuers use the letter O
+    assert gen.normalise("abc-1o2") == "ABC1O2"
+    assert GenericFormat(fold={"O": "0"}).normalise("hk-oe 7c") == "HK0E7C"  # opt-in only
     assert gen.repair("5I2ABC") == "512ABC"
     assert gen.repair("6XIU641") == "6XIU641"  # I between letters stays
     assert gen.score("ABC1234") > gen.score("12") > gen.score("CITY") > gen.score("")
+
+
+def test_auto_profile_takes_vietnam_only_on_an_exact_fit() -> None:
+    auto = get_profile("auto")
+    assert auto.is_valid("75A12345") and auto.display("75A12345") == "75A-123.45"
+    assert auto.display("75B123456") == "75-B1 234.56"
+    # A Brazilian plate stays as read: no VN coercion into 48C1234.
+    assert auto.repair("ABC1234") == "ABC1234" and auto.display("ABC1234") == "ABC1234"
+    assert auto.is_valid("ABC1234")
+    assert auto.score("75A12345") >= auto.score("ABC1234") > auto.score("CITY")
 
 
 def test_get_profile() -> None:
