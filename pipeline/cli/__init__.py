@@ -16,6 +16,7 @@ from rich.logging import RichHandler
 from pipeline.cli import (
     declarations,
     demo,
+    errors,
     frame,
     help_format,
     keys,
@@ -35,6 +36,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=errors.EntryWatchGroup,
 )
 err = Console(stderr=True)
 
@@ -42,6 +44,14 @@ err = Console(stderr=True)
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            envvar="ENTRYWATCH_DEBUG",
+            help="Show the traceback of an error (otherwise one line says what went wrong).",
+        ),
+    ] = False,
 ) -> None:
     """EntryWatch command line."""
     logging.basicConfig(

@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 
 from pipeline.bus import Topics, open_bus
-from pipeline.cli.options import DbUrl, GraceOption, TopicPrefix
+from pipeline.cli.options import DbUrl, GraceOption, TopicPrefix, migrated
 from store import DEFAULT_URL, DeclarationsFileError, import_declarations
 from store.csv_import import COLUMNS
-from store.db import migrate, open_store
+from store.db import open_store
 
 err = Console(stderr=True)
 
@@ -71,7 +71,7 @@ def import_(
             zone = ZoneInfo(assume_tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise typer.BadParameter(f"unknown time zone {assume_tz!r}") from None
-    migrate(db)
+    migrated(db)
     with ExitStack() as stack:
         store = stack.enter_context(open_store(db))
         try:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from pipeline.cli.options import DbUrl
+from pipeline.cli.options import DbUrl, migrated
 from store import DEFAULT_URL
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ def create(
         raise typer.BadParameter(f"role must be one of {roles}") from None
     if not name.strip() or len(name) > 128:
         raise typer.BadParameter("name must be 1-128 characters")
+    migrated(db_url)
     with open_store(db_url) as store, store.transaction() as session:
         row, token = create_key(session, name.strip(), wanted)
         key_id = row.id
@@ -56,6 +57,7 @@ def revoke(
     from store import open_store
     from store.writes import revoke_api_key
 
+    migrated(db_url)
     with open_store(db_url) as store, store.transaction() as session:
         done = revoke_api_key(session, key_id)
     if not done:
@@ -70,6 +72,7 @@ def list_keys(db_url: DbUrl = DEFAULT_DB) -> None:
     from store import open_store
     from store.models import ApiKey
 
+    migrated(db_url)
     with open_store(db_url) as store, store.session() as session:
         for key in session.scalars(select(ApiKey).order_by(ApiKey.id)):
             line = {

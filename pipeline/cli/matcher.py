@@ -10,10 +10,9 @@ from typing import Annotated
 import typer
 
 from pipeline.bus import Topics
-from pipeline.cli.options import DbUrl, GraceOption, TopicPrefix
+from pipeline.cli.options import DbUrl, GraceOption, TopicPrefix, migrated
 from pipeline.cli.signals import Signals
 from store import DEFAULT_URL
-from store.db import migrate
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ def matcher(
     signals = Signals(stopping="matcher: %s received, finishing the batch")
     signals.install()
 
-    migrate(db)
+    migrated(db)
     options = MatcherOptions(
         group=group, batch=batch, grace=timedelta(minutes=grace_minutes), log_every_s=log_every
     )

@@ -32,3 +32,26 @@ def fail(message: str, code: int = 2) -> NoReturn:
         f"[red]error[/red] {escape(message)}", soft_wrap=True, highlight=False
     )
     raise typer.Exit(code)
+
+
+def migrated(url: str) -> None:
+    """Bring the store at ``url`` to the current schema before a command uses it (a new
+    database gets its tables); a store that cannot be reached is a one-line error."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from store.db import migrate
+
+    try:
+        migrate(url)
+    except (SQLAlchemyError, ArgumentError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        fail(f"cannot open the store {_safe(url)}: {reason}; check --db (ENTRYWATCH_DB_URL)")
+
+
+def _safe(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(the given URL)"

@@ -14,10 +14,10 @@ from typing import Annotated
 import typer
 
 from pipeline.bus import Topics, open_bus
-from pipeline.cli.options import DbUrl, TopicPrefix
+from pipeline.cli.options import DbUrl, TopicPrefix, migrated
 from pipeline.cli.signals import Signals
 from store import DEFAULT_URL
-from store.db import migrate, open_store
+from store.db import open_store
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def relay(
 
     signals = Signals(stopping="relay: %s received, finishing the round")
     signals.install()
-    migrate(db)
+    migrated(db)
     topics = Topics.with_prefix(topic_prefix)
     with ExitStack() as stack:
         store = stack.enter_context(open_store(db))

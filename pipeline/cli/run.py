@@ -15,8 +15,10 @@ from typing import Annotated
 
 import typer
 
+from pipeline.cli.options import migrated
 from pipeline.cli.signals import Signals
 from pipeline.config import CamerasFile, ConfigError, load_cameras
+from plate_reader.ocr import DEFAULT_OCR, OCR_HELP
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ def run(
         int, typer.Option(help="Model copies shared by the cameras (calls in parallel).")
     ] = 2,
     health_interval: Annotated[float, typer.Option(help="Seconds between health rounds.")] = 2.0,
-    ocr: Annotated[str, typer.Option(help="OCR back-end: rapidocr or easyocr.")] = "rapidocr",
+    ocr: Annotated[str, typer.Option(help=OCR_HELP)] = DEFAULT_OCR,
     topic_prefix: Annotated[str, typer.Option(help="Prefix for the bus topics.")] = "",
 ) -> None:
     """Run live cameras: capture, detect, track, read plates, publish entries; report health."""
@@ -92,6 +94,7 @@ def run(
         sink = EventSink(the_bus, topics, out_file)
         listeners = []
         if db:
+            migrated(db)  # a new database gets its camera_status table
             writer = StatusWriter(db)
             stack.callback(writer.close)
             listeners.append(writer.write)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.options import DbUrl
+from pipeline.cli.options import DbUrl, migrated
 from store import DEFAULT_URL
 
 log = logging.getLogger(__name__)
@@ -36,11 +36,10 @@ def serve(
 
     from api.main import create_app
     from api.settings import Settings
-    from store import migrate
 
     settings = Settings(db_url=db_url, evidence_root=evidence_root)
     if migrate_store:
-        migrate(db_url)
+        migrated(db_url)
     if workers > 1:
         log.warning("--workers > 1: the declaration rate limit is kept per process")
     config = uvicorn.Config(
