@@ -21,6 +21,29 @@ DbUrl = Annotated[
 GraceOption = Annotated[
     int, typer.Option("--grace-minutes", min=0, help="Grace period around declaration windows.")
 ]
+REGIONS = ("vn", "generic", "auto")
+DEFAULT_REGION = "vn"  # the first region (docs: DESIGN.md, Vietnamese plates)
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        metavar="vn|generic|auto",
+        show_default=False,
+        help="Plate format profile: vn, generic, or auto (Vietnamese where a read is a "
+        "Vietnamese plate as it stands, generic otherwise). Default: the camera config's region "
+        "where there is one, else vn (read and replay alike).",
+    ),
+]
+
+
+def region_or_default(region: str | None, configured: str | None = None) -> str:
+    """The region given, else the configured one, else vn; an unknown one is a one-line error."""
+    chosen = region or configured or DEFAULT_REGION
+    if chosen not in REGIONS:
+        fail(f"--region {chosen!r}: not a plate format profile; use {', '.join(REGIONS)}")
+    return chosen
+
+
 TopicPrefix = Annotated[
     str, typer.Option(help="Prefix for the topic names (tests, shared clusters).")
 ]

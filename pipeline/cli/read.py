@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pipeline.cli.options import RegionOption, region_or_default
 from plate_reader.ocr import DEFAULT_OCR, OCR_HELP
 
 err = Console(stderr=True)
@@ -19,13 +20,7 @@ def read(
     images: Annotated[
         list[Path], typer.Argument(metavar="IMAGES", help="Still images to read plates from.")
     ],
-    region: Annotated[
-        str,
-        typer.Option(
-            help="Plate format profile: generic, vn, or auto (Vietnamese where a read is a "
-            "Vietnamese plate as it stands, generic otherwise)."
-        ),
-    ] = "generic",
+    region: RegionOption = None,
     ocr: Annotated[str, typer.Option(help=OCR_HELP)] = DEFAULT_OCR,
 ) -> None:
     """Read plates on still images: one JSON line per image, most confident plate first.
@@ -39,7 +34,7 @@ def read(
     from plate_reader.reader import PlateReader
     from plate_reader.still import describe_image
 
-    reader = PlateReader(ocr=make_ocr(ocr), profile=region)
+    reader = PlateReader(ocr=make_ocr(ocr), profile=region_or_default(region))
     failed = 0
     for image in images:
         try:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from pipeline.bus import Topics, open_bus, publish_event
-from pipeline.cli.options import fail
+from pipeline.cli.options import RegionOption, fail, region_or_default
 from pipeline.config import CameraConfig, ConfigError, LineConfig, load_cameras, slug_camera_id
 from pipeline.frame_grab import frame_size
 from pipeline.line_spec import (
@@ -77,7 +77,7 @@ def cameras_for(
     line: str | None,
     inbound: str,
     checkpoint: str,
-    region: str,
+    region: str | None,
     detect_every: int | None,
     *,
     auto: bool = False,
@@ -101,6 +101,8 @@ def cameras_for(
                 cam = cams[0].model_copy(update={"source": str(f)})
             if cam is None:
                 fail(f"{f}: no camera in {config} has this file as its source")
+            if region is not None:  # given on the command line: it overrides the config
+                cam = cam.model_copy(update={"region": region_or_default(region)})
             chosen.append(cam)
     else:
         if line is None and not auto:
@@ -115,7 +117,13 @@ def cameras_for(
             spec = parse_line(line) if line is not None else None
             made = [
                 _command_line_camera(
-                    f, _size_of(str(f)), spec, inbound, checkpoint, region, explained
+                    f,
+                    _size_of(str(f)),
+                    spec,
+                    inbound,
+                    checkpoint,
+                    region_or_default(region),
+                    explained,
                 )
                 for f in files
             ]
@@ -182,7 +190,7 @@ def replay(
             "start_time, else the file's creation time, else its modification time (warned).",
         ),
     ] = None,
-    region: Annotated[str, typer.Option(help="Plate format profile: vn, generic or auto.")] = "vn",
+    region: RegionOption = None,
     output: Annotated[
         str, typer.Option("--output", "-o", help="JSON Lines file for events, '-' for stdout.")
     ] = "-",
