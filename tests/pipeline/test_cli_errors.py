@@ -55,3 +55,21 @@ def test_an_unexpected_error_is_one_line(tmp_path: Path) -> None:
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["--debug", "frame", "clip.mp4", "--out", str(tmp_path / "f.png")])
     assert isinstance(result.exception, RuntimeError)
+
+
+def test_logs_to_a_file_are_one_line_per_record(tmp_path: Path) -> None:
+    import re
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "keys", "list", "--db", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines and all(re.match(r"\d\d:\d\d:\d\d (INFO|WARNING|ERROR) ", x) for x in lines), lines
