@@ -31,6 +31,7 @@ from pipeline.cli import (
 )
 
 help_format.install()
+errors.install()
 
 app = typer.Typer(
     help="EntryWatch: traffic cameras to vehicle entry events and undeclared-entry flags.",

@@ -1,8 +1,9 @@
 """Errors from any command as one line saying what went wrong; the traceback only with
 ``entrywatch --debug`` (or ``ENTRYWATCH_DEBUG=1``).
 
-Usage errors (a bad option) keep Typer's own message; ``typer.Exit`` keeps its status. Anything
-else that escapes a command is printed as ``error REASON`` and exits with status 1.
+Usage errors (a bad option) are Typer's message on one line with where the help is, exit status
+2; ``typer.Exit`` keeps its status. Anything else that escapes a command is printed as
+``error REASON`` and exits with status 1.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import typer
 import typer.core
+import typer.rich_utils
 from rich.console import Console
 from rich.markup import escape
 from typer.exceptions import TyperException
@@ -47,3 +49,19 @@ class EntryWatchGroup(typer.core.TyperGroup):
                 highlight=False,
             )
             raise SystemExit(1) from None
+
+
+def _one_line_usage_error(self: Any) -> None:
+    """Typer's usage error (an unknown option, a bad value) as one line instead of a panel."""
+    if self.__class__.__name__ == "NoArgsIsHelpError":
+        return  # the help was printed
+    message = " ".join(str(self.format_message()).split())
+    ctx = getattr(self, "ctx", None)
+    where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+    Console(stderr=True).print(
+        f"[red]error[/red] {escape(message)}{escape(where)}", soft_wrap=True, highlight=False
+    )
+
+
+def install() -> None:
+    typer.rich_utils.rich_format_error = _one_line_usage_error

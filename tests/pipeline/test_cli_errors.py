@@ -73,3 +73,11 @@ def test_logs_to_a_file_are_one_line_per_record(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stderr.strip().splitlines()
     assert lines and all(re.match(r"\d\d:\d\d:\d\d (INFO|WARNING|ERROR) ", x) for x in lines), lines
+
+
+def test_a_usage_error_is_one_line_naming_the_help() -> None:
+    result = runner.invoke(app, ["replay", "clip.mp4", "--start-tim", "x"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert "--start-time" in lines[0] and "replay --help" in lines[0]
