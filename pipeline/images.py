@@ -46,7 +46,9 @@ def image_size(path: str | Path) -> tuple[int, int] | None:
                     return image.size
             finally:
                 Image.MAX_IMAGE_PIXELS = saved
-    except (OSError, ValueError, SyntaxError):
+    except (OSError, ValueError, SyntaxError, ImportError):
+        # ImportError: once ultralytics is loaded it wraps Image.open to try pi_heif on a file
+        # Pillow does not know, and pi_heif is not installed.
         return None
 
 
