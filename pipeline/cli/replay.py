@@ -11,6 +11,7 @@ from typing import Annotated, TextIO
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from pipeline.bus import Topics, open_bus, publish_event
 from pipeline.cli.options import RegionOption, fail, region_or_default
@@ -136,8 +137,15 @@ def cameras_for(
         chosen = [c for c in made if c is not None]
         for f, cam in zip(files, made, strict=True):
             if cam is None:
+                try:
+                    frame_size(str(f))
+                    why = f"{f}: cannot be opened"
+                except SourceError as exc:
+                    why = str(exc)
                 err.print(
-                    f"[red]error[/red] {f}: cannot be opened to size its line", highlight=False
+                    f"[red]error[/red] {escape(why)} (its line needs the frame size)",
+                    soft_wrap=True,
+                    highlight=False,
                 )
     for cam in chosen:
         size = _size_of(cam.source)
@@ -229,6 +237,9 @@ def replay(
     )
     if first_frame_at is not None:
         cameras = [c.model_copy(update={"start_time": first_frame_at}) for c in cameras]
+    left_out = len(files) - len(cameras)  # files that could not be sized for their line
+    if not cameras:
+        raise typer.Exit(1)
     with ExitStack() as stack:
         out: TextIO = (
             sys.stdout
@@ -262,5 +273,5 @@ def replay(
                 soft_wrap=True,
                 highlight=False,
             )
-    if errors:
+    if errors or left_out > 0:
         raise typer.Exit(1)

@@ -106,3 +106,11 @@ def test_a_config_line_off_the_frame_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["replay", str(NOON), "--config", str(cams)])
     assert result.exit_code == 2
     assert "1280x720" in _one_line(result.output)
+
+
+def test_a_file_that_cannot_be_sized_for_its_line_is_reported(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"garbage" * 100)
+    result = runner.invoke(app, ["replay", str(broken), "--auto-line"])
+    assert result.exit_code == 1
+    assert "broken.mp4" in result.output and "not a video" in result.output
