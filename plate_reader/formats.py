@@ -243,15 +243,14 @@ class GenericFormat(PlateFormat):
     def score(self, norm: str) -> float:
         if not self.is_valid(norm):
             return 0.1 if norm else 0.0
-        # Most plates worldwide have 5-8 characters and mix letters with digits.
-        value = 0.6
+        # Most plates worldwide have 5-8 characters. No bonus for letters: all-digit plates are
+        # common (older US series, many fleets), and such a bonus made the reader prefer a
+        # recogniser that turned a digit into a letter (1268205 -> 12682D5).
         if 5 <= len(norm) <= 8:
-            value += 0.25
-        elif len(norm) in (4, 9):
-            value += 0.1
-        if any(ch.isalpha() for ch in norm):
-            value += 0.15
-        return min(value, 1.0)
+            return 1.0
+        if len(norm) in (4, 9):
+            return 0.85
+        return 0.7
 
 
 class AutoFormat(PlateFormat):

@@ -56,10 +56,16 @@ class RapidOcr(BaseOCR):
         if not usable:
             return results
         images = [np.ascontiguousarray(_bgr(crops[i])) for i in usable]
-        out = self._recogniser()(TextRecInput(img=images))
-        for i, text, score in zip(usable, out.txts or (), out.scores, strict=False):
+        # return_word_box: the per-character confidences come with the word boxes.
+        out = self._recogniser()(TextRecInput(img=images, return_word_box=True))
+        words = out.word_results or ()
+        for k, (i, text, score) in enumerate(zip(usable, out.txts or (), out.scores, strict=False)):
             if text:
-                results[i] = OcrResult(str(text), float(score))
+                confs = getattr(words[k], "confs", None) if k < len(words) else None
+                chars = tuple(float(c) for c in confs) if confs else ()
+                if len(chars) != len(str(text)):
+                    chars = ()  # not aligned with the text: better none than wrong ones
+                results[i] = OcrResult(str(text), float(score), chars)
         return results
 
 

@@ -230,8 +230,13 @@ class PlateReader:
     def _candidate(self, result: OcrResult, source: str, two_line: bool | None) -> Candidate:
         norm = self.profile.normalise(result.text)
         text = self.profile.repair(norm)
-        # Repairs keep the length, so per-character confidences still line up with ``text``.
-        confs = result.char_confidences if len(result.char_confidences) == len(text) else ()
+        # Per-character confidences follow the raw text: keep those of the characters that
+        # normalising keeps; repairs keep the length, so they then line up with ``text``.
+        confs = result.char_confidences
+        if len(confs) == len(result.text):
+            confs = tuple(c for ch, c in zip(result.text, confs, strict=True) if ch.isalnum())
+        if len(confs) != len(text):
+            confs = ()
         return Candidate(text, result.text, result.confidence, confs, two_line, source)
 
 
