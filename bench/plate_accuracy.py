@@ -1,14 +1,23 @@
-"""End-to-end plate accuracy on a labelled photo set (openalpr benchmark layout).
+"""Plate accuracy and speed per data set and per recogniser: the trained CRNN alone, RapidOCR
+alone, and their fusion (the default).
 
-    python -m bench.plate_accuracy [--data ../shared/data/openalpr-us] [--ocr rapidocr|easyocr]
-                                   [--limit N]
+    python -m bench.plate_accuracy [--data ../shared/data/openalpr-us] [--ocr fusion --ocr crnn]
+                                   [--set openalpr --set rendered ...] [--limit N] [--rendered N]
 
-Whole photo in, the reader's most confident plate out (generic profile), compared exactly with
-the label. Detection recall counts a photo when any box the reader read overlaps the label at
-IoU >= 0.3.
-Misses are split by stage: ``no_box`` (no read box on the plate), ``wrong_box`` (the plate's box
-was read, but another box ranked first), ``wrong_read`` (the top read is on the plate but its
-text is wrong). The labels are used for scoring only.
+Sets (exact match of letters and digits; CER = character edits / label length):
+
+- ``openalpr``: the real US photos, whole photo in (plate detector + reader), generic profile,
+  no O->0 fold; also detection recall (a read box at IoU >= 0.3 with the label) and ms/photo.
+- ``openalpr-crops``: the same photos' labelled plate boxes, recognition only, ms/plate.
+- ``rendered``: a validation set the training never saw (another seed, held-out fonts), all
+  plate families, ``auto`` profile.
+- ``vn-two-line``: rendered Vietnamese two-line plates (cars and motorbikes), ``vn`` profile.
+- ``degraded``: rendered plates as a distant, cheap camera sees them (8-14 px characters,
+  blur, noise, JPEG 20-50), ``auto`` profile.
+- ``vn-on-photos``: rendered Vietnamese two-line plates pasted over the plates of the openalpr
+  photos, whole photo in, ``vn`` profile (the real photos give real scenes and detector boxes).
+
+The openalpr labels are used for scoring only, and nothing here is fitted to them.
 """
 
 from __future__ import annotations
@@ -17,9 +26,12 @@ import argparse
 import json
 import logging
 import os
+import random
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "0")
@@ -27,8 +39,9 @@ os.environ.setdefault("YOLO_AUTOINSTALL", "0")
 log = logging.getLogger(__name__)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "openalpr-us"
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 IOU_HIT = 0.3
+OCRS = ("crnn", "rapidocr", "fusion")
+SETS = ("openalpr", "openalpr-crops", "rendered", "vn-two-line", "degraded", "vn-on-photos")
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,7 @@ class Outcome:
     detected: bool
     stage: str  # "ok" | "no_box" | "wrong_box" | "wrong_read"
     ms: float
+    edits: int = 0
 
 
 def load_samples(data: Path, limit: int | None = None) -> list[Sample]:
@@ -71,42 +85,151 @@ def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def evaluate(samples: list[Sample], reader: object) -> list[Outcome]:
-    """Run ``reader.read`` on every sample's photo and score its top read."""
-    import cv2
+def levenshtein(a: str, b: str) -> int:
+    from plate_reader.training.train import levenshtein as edits
 
+    return edits(a, b)
+
+
+def evaluate_photos(
+    photos: Iterator[tuple[str, Any, tuple[float, float, float, float], str]], reader: Any
+) -> list[Outcome]:
+    """Whole photos through ``reader.read``: its top read against the label."""
     outcomes: list[Outcome] = []
-    for sample in samples:
-        image = cv2.imread(str(sample.image))
-        if image is None:
-            raise ValueError(f"cannot read image {sample.image}")
+    for name, image, box, truth in photos:
         start = time.perf_counter()
-        reads = reader.read(image)  # type: ignore[attr-defined]
+        reads = reader.read(image)
         ms = (time.perf_counter() - start) * 1000
-        hits = [r for r in reads if iou(r.box, sample.box) >= IOU_HIT]
+        hits = [r for r in reads if iou(r.box, box) >= IOU_HIT]
         predicted = reads[0].text if reads else ""
-        correct = predicted == sample.plate
+        correct = predicted == truth
         if correct:
             stage = "ok"
         elif not hits:
             stage = "no_box"
-        elif iou(reads[0].box, sample.box) < IOU_HIT:
+        elif iou(reads[0].box, box) < IOU_HIT:
             stage = "wrong_box"
         else:
             stage = "wrong_read"
         outcomes.append(
-            Outcome(sample.image.name, sample.plate, predicted, correct, bool(hits), stage, ms)
+            Outcome(
+                name,
+                truth,
+                predicted,
+                correct,
+                bool(hits),
+                stage,
+                ms,
+                levenshtein(predicted, truth),
+            )
         )
     return outcomes
+
+
+def evaluate(samples: list[Sample], reader: Any) -> list[Outcome]:
+    """The openalpr photos through ``reader.read`` (kept for the accuracy test)."""
+    return evaluate_photos(_photos(samples), reader)
+
+
+def evaluate_crops(crops: Iterator[tuple[str, Any, str]], reader: Any) -> list[Outcome]:
+    """Plate crops through ``reader.read_crop``: recognition only."""
+    outcomes: list[Outcome] = []
+    for name, crop, truth in crops:
+        start = time.perf_counter()
+        read = reader.read_crop(crop)
+        ms = (time.perf_counter() - start) * 1000
+        predicted = read.text if read else ""
+        ok = predicted == truth
+        outcomes.append(
+            Outcome(
+                name,
+                truth,
+                predicted,
+                ok,
+                True,
+                "ok" if ok else "wrong_read",
+                ms,
+                levenshtein(predicted, truth),
+            )
+        )
+    return outcomes
+
+
+def _photos(
+    samples: list[Sample],
+) -> Iterator[tuple[str, Any, tuple[float, float, float, float], str]]:
+    import cv2
+
+    for sample in samples:
+        image = cv2.imread(str(sample.image))
+        if image is None:
+            raise ValueError(f"cannot read image {sample.image}")
+        yield sample.image.name, image, sample.box, sample.plate
+
+
+def _label_crops(samples: list[Sample]) -> Iterator[tuple[str, Any, str]]:
+    from plate_reader.crops import crop
+
+    for name, image, box, truth in _photos(samples):
+        yield name, crop(image, box), truth
+
+
+def _rendered(recipe: Any) -> Iterator[tuple[str, Any, str]]:
+    from plate_reader.training.dataset import render_view
+
+    for i in range(recipe.count):
+        view, label = render_view(recipe, i)
+        yield f"{recipe.seed}:{i}", view, label
+
+
+def _vn_on_photos(
+    samples: list[Sample], seed: int
+) -> Iterator[tuple[str, Any, tuple[float, float, float, float], str]]:
+    """Each photo with a rendered VN two-line plate painted over its own plate."""
+    import cv2
+    import numpy as np
+
+    from plate_reader.training import fonts
+    from plate_reader.training.render import render_plate
+    from plate_reader.training.texts import vn_car, vn_moto
+
+    faces = fonts.available(fonts.HELD_OUT_FONTS) or fonts.require(fonts.TRAIN_FONTS)
+    for index, (name, image, box, _) in enumerate(_photos(samples)):
+        rng = random.Random(f"{seed}:{index}")
+        plate = vn_moto(rng) if rng.random() < 0.6 else vn_car(rng)
+        while len(plate.rows) != 2:
+            plate = vn_car(rng)
+        flat = render_plate(plate, rng.choice(faces), rng)[..., ::-1]
+        x1, y1, x2, y2 = box
+        ph, pw = flat.shape[:2]
+        scale = max((x2 - x1) / pw, (y2 - y1) / ph) * 1.05
+        w, h = max(4, round(pw * scale)), max(4, round(ph * scale))
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        left, top = max(0, round(cx - w / 2)), max(0, round(cy - h / 2))
+        out = image.copy()
+        patch = cv2.resize(flat, (w, h), interpolation=cv2.INTER_AREA)
+        patch = cv2.GaussianBlur(patch, (0, 0), 0.6)
+        region = out[top : top + h, left : left + w]
+        region[...] = patch[: region.shape[0], : region.shape[1]]
+        new_box = (
+            float(left),
+            float(top),
+            float(left + region.shape[1]),
+            float(top + region.shape[0]),
+        )
+        yield name, np.ascontiguousarray(out), new_box, plate.label
 
 
 def summarise(outcomes: list[Outcome]) -> dict[str, float | int]:
     n = len(outcomes)
     stages = {s: sum(o.stage == s for o in outcomes) for s in ("no_box", "wrong_box", "wrong_read")}
     ms = sorted(o.ms for o in outcomes)
+    chars = sum(max(1, len(o.truth)) for o in outcomes)
     return {
+        "count": n,
         "photos": n,
         "accuracy": sum(o.correct for o in outcomes) / n if n else 0.0,
+        "cer": sum(o.edits for o in outcomes) / chars if chars else 0.0,
         "detection_recall": sum(o.detected for o in outcomes) / n if n else 0.0,
         **{f"miss_{k}": v for k, v in stages.items()},
         "ms_mean": sum(ms) / n if n else 0.0,
@@ -114,42 +237,103 @@ def summarise(outcomes: list[Outcome]) -> dict[str, float | int]:
     }
 
 
-def run(
-    data: Path, ocr: str = "rapidocr", limit: int | None = None, fold_o: bool = True
-) -> dict[str, object]:
-    """Benchmark one OCR back-end; returns the summary and per-photo outcomes.
+def make_reader(ocr: str, profile: str) -> Any:
+    import numpy as np
 
-    ``fold_o=False`` measures the generic profile without its O->0 fold, which is reported
-    beside the default because this data set's labels never contain an O.
-    """
-    from plate_reader.formats import GenericFormat
     from plate_reader.ocr import make_ocr
     from plate_reader.reader import PlateReader
 
-    profile = GenericFormat() if fold_o else GenericFormat(fold={})
     reader = PlateReader(ocr=make_ocr(ocr), profile=profile)
-    samples = load_samples(data, limit)
-    if samples:  # warm the models so the first photo's load time does not count
-        import numpy as np
-
-        reader.read(np.zeros((64, 64, 3), dtype=np.uint8))
-        reader.read_crop(np.full((32, 96, 3), 255, dtype=np.uint8))
-    outcomes = evaluate(samples, reader)
-    name = ocr if fold_o else f"{ocr} (no O->0 fold)"
-    return {"ocr": name, **summarise(outcomes), "outcomes": [asdict(o) for o in outcomes]}
+    # Warm the models so the first sample's load time does not count.
+    reader.read(np.zeros((64, 64, 3), dtype=np.uint8))
+    reader.read_crop(np.full((32, 96, 3), 255, dtype=np.uint8))
+    return reader
 
 
-def markdown(results: list[dict[str, object]]) -> str:
-    head = (
-        "| OCR | photos | accuracy | det. recall | no box | wrong box | wrong read | ms/photo |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|"
+def run(
+    data: Path, ocr: str = "fusion", limit: int | None = None, profile: str = "generic"
+) -> dict[str, Any]:
+    """The openalpr photos, whole photo in, one recogniser; summary and per-photo outcomes."""
+    outcomes = evaluate(load_samples(data, limit), make_reader(ocr, profile))
+    return {
+        "set": "openalpr",
+        "ocr": ocr,
+        **summarise(outcomes),
+        "outcomes": [asdict(o) for o in outcomes],
+    }
+
+
+def run_set(name: str, ocr: str, data: Path, limit: int | None, rendered: int) -> dict[str, Any]:
+    from plate_reader.training import fonts
+    from plate_reader.training.dataset import Recipe, fonts_as_strings
+
+    held_out = fonts_as_strings(fonts.available(fonts.HELD_OUT_FONTS)) or fonts_as_strings(
+        fonts.require(fonts.TRAIN_FONTS)
     )
-    rows = [
-        f"| {r['ocr']} | {r['photos']} | {float(r['accuracy']):.1%} "  # type: ignore[arg-type]
-        f"| {float(r['detection_recall']):.1%} | {r['miss_no_box']} "  # type: ignore[arg-type]
-        f"| {r['miss_wrong_box']} | {r['miss_wrong_read']} | {float(r['ms_mean']):.0f} |"  # type: ignore[arg-type]
-        for r in results
-    ]
+    recipes = {
+        "rendered": (Recipe(2001, rendered, held_out, min_char_px=12.0, negatives=0.0), "auto"),
+        "vn-two-line": (
+            Recipe(
+                2002,
+                rendered,
+                held_out,
+                min_char_px=12.0,
+                negatives=0.0,
+                styles=("vn_car2", "vn_moto"),
+            ),
+            "vn",
+        ),
+        "degraded": (
+            Recipe(
+                2003,
+                rendered,
+                held_out,
+                min_char_px=8.0,
+                max_char_px=14.0,
+                negatives=0.0,
+                degraded=True,
+            ),
+            "auto",
+        ),
+    }
+    runner: Callable[[], list[Outcome]]
+    if name in ("openalpr", "openalpr-crops", "vn-on-photos"):
+        samples = load_samples(data, limit)
+        profile = "vn" if name == "vn-on-photos" else "generic"
+        reader = make_reader(ocr, profile)
+        if name == "openalpr":
+            runner = lambda: evaluate_photos(_photos(samples), reader)  # noqa: E731
+        elif name == "openalpr-crops":
+            runner = lambda: evaluate_crops(_label_crops(samples), reader)  # noqa: E731
+        else:
+            runner = lambda: evaluate_photos(_vn_on_photos(samples, 3001), reader)  # noqa: E731
+    else:
+        recipe, profile = recipes[name]
+        reader = make_reader(ocr, profile)
+        runner = lambda: evaluate_crops(_rendered(recipe), reader)  # noqa: E731
+    outcomes = runner()
+    return {
+        "set": name,
+        "ocr": ocr,
+        "profile": profile,
+        **summarise(outcomes),
+        "outcomes": [asdict(o) for o in outcomes],
+    }
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    head = (
+        "| set | recogniser | n | exact | CER | det. recall | ms (p50) |\n"
+        "|---|---|---:|---:|---:|---:|---:|"
+    )
+    rows = []
+    for r in results:
+        photo = r["set"] in ("openalpr", "vn-on-photos")
+        recall = f"{r['detection_recall']:.1%}" if photo else "–"
+        rows.append(
+            f"| {r['set']} | {r['ocr']} | {r['count']} | {r['accuracy']:.1%} "
+            f"| {r['cer']:.3f} | {recall} | {r['ms_p50']:.1f} |"
+        )
     return "\n".join([head, *rows])
 
 
@@ -157,21 +341,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument(
-        "--ocr", action="append", choices=["rapidocr", "easyocr"], help="repeatable; default both"
+        "--ocr",
+        action="append",
+        choices=[*OCRS, "easyocr"],
+        help="repeatable; default: crnn, rapidocr and fusion",
     )
-    parser.add_argument("--limit", type=int, default=None, help="first N photos only")
-    parser.add_argument(
-        "--no-fold", action="store_true", help="also measure without the generic O->0 fold"
-    )
+    parser.add_argument("--set", action="append", choices=SETS, help="repeatable; default all")
+    parser.add_argument("--limit", type=int, default=None, help="first N openalpr photos only")
+    parser.add_argument("--rendered", type=int, default=1000, help="plates per rendered set")
     parser.add_argument("--out", type=Path, default=Path("out/bench/plate_accuracy.json"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if not args.data.is_dir():
-        parser.error(f"no data folder at {args.data}")
-    names = args.ocr or ["rapidocr", "easyocr"]
-    results = [run(args.data, name, args.limit) for name in names]
-    if args.no_fold:
-        results += [run(args.data, name, args.limit, fold_o=False) for name in names]
+    sets = args.set or list(SETS)
+    if (
+        any(s in ("openalpr", "openalpr-crops", "vn-on-photos") for s in sets)
+        and not args.data.is_dir()
+    ):
+        parser.error(f"no data folder at {args.data} (drop the openalpr sets with --set)")
+    results = []
+    for name in sets:
+        for ocr in args.ocr or OCRS:
+            result = run_set(name, ocr, args.data, args.limit, args.rendered)
+            log.info("%s / %s: exact %.1f%%", name, ocr, 100 * result["accuracy"])
+            results.append(result)
     print(markdown(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"data": str(args.data), "results": results}, indent=1))
