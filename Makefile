@@ -32,7 +32,7 @@ bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md
 	$(PY) -m bench.plate_accuracy
 	$(PY) -m bench.replay_speed
 
-train-plates: setup  ## Train the plate recogniser on rendered plates (CPU, ~40 min; DEVICE=cuda on a GPU)
+train-plates: setup  ## Train the plate recogniser on rendered plates (CPU, ~1 h on 2 cores; DEVICE=cuda on a GPU)
 	@scripts/plate_fonts.sh
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu)
 

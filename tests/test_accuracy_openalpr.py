@@ -1,7 +1,8 @@
 """End-to-end plate accuracy on the openalpr US photos (skips when the data folder is absent).
 
-Floors sit a few points under what was measured (RapidOCR, generic profile, 222 photos:
-85.6% exact, 97.3% detection recall) so CPU noise does not matter but a regression does.
+The default reader (the trained recogniser fused with RapidOCR), generic profile without any
+letter/digit fold. Floors sit a few points under what was measured (docs/BENCHMARKS.md) so CPU
+noise does not matter but a regression does. The photos validate; nothing is tuned on them.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ pytestmark = [
     pytest.mark.skipif(not DATA.is_dir(), reason=f"no benchmark data at {DATA}"),
 ]
 
-ACCURACY_FLOOR = 0.82
+ACCURACY_FLOOR = 0.78  # measured 81.5 % (fusion, no fold, 222 photos)
 RECALL_FLOOR = 0.95
 
 
 def test_openalpr_us_accuracy_and_recall() -> None:
     from bench.plate_accuracy import run
 
-    result = run(DATA, ocr="rapidocr")
+    result = run(DATA, ocr="fusion", profile="generic")
     assert result["photos"] == 222
     summary = {k: v for k, v in result.items() if k != "outcomes"}
     assert result["detection_recall"] >= RECALL_FLOOR, summary

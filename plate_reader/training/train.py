@@ -1,6 +1,6 @@
 """Train the plate recogniser on rendered plates and export it to ONNX with its card.
 
-    python -m plate_reader.training.train                  # the shipped recipe, CPU, ~40 min
+    python -m plate_reader.training.train                  # the shipped recipe, CPU, ~1 h
     python -m plate_reader.training.train --device cuda --train-samples 400000 --steps 12000
     python -m plate_reader.training.train --train-samples 512 --val-samples 128 --steps 20 \
         --out /tmp/smoke.onnx                              # a smoke run
@@ -41,7 +41,7 @@ class Config:
     val_seed: int = 1001
     train_samples: int = 120_000
     val_samples: int = 3_000
-    steps: int = 2_600
+    steps: int = 1_400
     batch: int = 128
     lr: float = 3e-3
     weight_decay: float = 1e-4
