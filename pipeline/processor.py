@@ -37,6 +37,7 @@ from pipeline.frames import Frame
 from pipeline.timing import StageTimer
 from pipeline.track_state import PendingCrossing, TrackState
 from pipeline.tracking import VehicleTracker
+from plate_reader.ocr import DEFAULT_OCR
 from plate_reader.reader import PlateRead
 from plate_reader.vote import PlateVote
 
@@ -107,7 +108,7 @@ class CameraProcessor:
         start_time: datetime | None = None,
         evidence: EvidenceStore | None = None,
         options: ProcessorOptions | None = None,
-        ocr_name: str = "rapidocr",
+        ocr_name: str = DEFAULT_OCR,
     ) -> None:
         self.camera = camera
         self.detector = vehicle_detector

@@ -40,6 +40,7 @@ from pipeline.sources import (
     open_source,
 )
 from pipeline.timing import StageTimer
+from plate_reader.ocr import DEFAULT_OCR
 from plate_reader.reader import PlateReader
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class Replayer:
         evidence: EvidenceStore | None = None,
         annotate_to: Path | None = None,
         options: ProcessorOptions | None = None,
-        ocr_name: str = "rapidocr",
+        ocr_name: str = DEFAULT_OCR,
     ) -> ReplaySummary:
         source = open_source(camera.resolved_source(), camera.camera_id)
         kind = (

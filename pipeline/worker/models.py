@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from plate_reader.ocr import DEFAULT_OCR
+
 if TYPE_CHECKING:
     from detectors.base import VehicleDetector
     from detectors.detections import Detections
@@ -163,7 +165,7 @@ class PooledReader:
 class SharedModels:
     """Model slots shared by every camera of the process (see the module docstring)."""
 
-    def __init__(self, ocr: str = "rapidocr", threads: int | None = 1, slots: int = 2) -> None:
+    def __init__(self, ocr: str = DEFAULT_OCR, threads: int | None = 1, slots: int = 2) -> None:
         from plate_reader.ocr import make_ocr
         from plate_reader.reader import PlateReader
 

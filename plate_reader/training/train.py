@@ -56,7 +56,9 @@ class Config:
 
 # Settings that change how a run executes, not what it computes: a checkpoint made with other
 # values still resumes (``steps`` too: the schedule is re-laid over the new length).
-_RUNTIME = frozenset({"steps", "device", "threads", "workers", "checkpoint_every", "eval_every"})
+_RUNTIME = frozenset(
+    {"steps", "device", "threads", "workers", "checkpoint_every", "eval_every", "out"}
+)
 
 
 def encode(labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
