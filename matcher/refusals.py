@@ -33,7 +33,29 @@ def record_isolating(
     matcher: InProcessMatcher, batch: PreparedBatch
 ) -> tuple[list[Decided], list[Refusal]]:
     """``matcher.record(batch)``; when the store refuses a record, record the others and return
-    the refused ones with the database's reason."""
+    the refused ones with the database's reason.
+
+    When every record of a batch of several is refused, the fault is not theirs (a constraint
+    or trigger that refuses everything, a bug): the first error propagates and the matcher
+    stops, as the policy wants, instead of dead-lettering the whole stream.
+    """
+    try:
+        return matcher.record(batch), []
+    except Exception as exc:
+        if not refused(exc):
+            raise
+        if len(batch.events) <= 1:
+            return [], [Refusal(e, store_reason(exc)) for e in batch.events]
+        first = exc
+    decided, refusals = _isolate(matcher, batch)
+    if not decided and len(refusals) == len(batch.events):
+        raise first
+    return decided, refusals
+
+
+def _isolate(
+    matcher: InProcessMatcher, batch: PreparedBatch
+) -> tuple[list[Decided], list[Refusal]]:
     try:
         return matcher.record(batch), []
     except Exception as exc:
@@ -47,7 +69,7 @@ def record_isolating(
     decided: list[Decided] = []
     refusals: list[Refusal] = []
     for part in (batch.events[:half], batch.events[half:]):
-        d, r = record_isolating(matcher, _subset(batch, part))
+        d, r = _isolate(matcher, _subset(batch, part))
         decided += d
         refusals += r
     return decided, refusals

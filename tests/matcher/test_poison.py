@@ -193,9 +193,12 @@ def test_running_matcher_survives_poison_and_decides_the_next_entry(
     publish_event(bus, kafka_topics, last)
     bus.flush(30)
 
-    running()
+    service = running()
     deadline = time.monotonic() + 60
-    while last.event_id not in decided_ids(store) and time.monotonic() < deadline:
+    while time.monotonic() < deadline and (
+        last.event_id not in decided_ids(store)
+        or service.meter.totals["dead_letters"] < len(raw) + 1  # counted once delivered
+    ):
         time.sleep(0.2)
 
     assert decided_ids(store) == {first.event_id, last.event_id}
@@ -208,3 +211,13 @@ def test_running_matcher_survives_poison_and_decides_the_next_entry(
     assert ("test_refused" in store_reasons[0]) or ("refused by the test" in store_reasons[0])
     with store.session() as session:
         assert session.scalar(select(func.count()).select_from(Entry)) == 2
+
+
+def test_a_batch_the_store_refuses_whole_stops(store: Store, matcher: InProcessMatcher) -> None:
+    """Every record of a batch refused is not their fault (a constraint on everything, a bug):
+    the error propagates and the matcher stops rather than dead-letter the stream."""
+    refuse_camera(store)
+    events = [make_event(f"75A9999{i}", camera_id=REFUSED_CAMERA) for i in range(3)]
+    with pytest.raises(Exception, match=r"test_refused|refused by the test"):
+        record(matcher, events)
+    assert stored_ids(store) == set()
