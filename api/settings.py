@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.config import STALE_AFTER_S
 from plate_reader.formats import get_profile
 
 DEFAULT_DB_URL = "sqlite:///entrywatch.db"
@@ -43,7 +44,9 @@ class Settings(BaseSettings):
         default=24, ge=0, description="How far in the past a filed window may start."
     )
     camera_stale_after_s: float = Field(
-        default=30.0, gt=0, description="A camera with no frame for this long shows as stale."
+        default=STALE_AFTER_S,
+        gt=0,
+        description="A camera with no frame for this long shows as stale (the worker's default).",
     )
     stream_poll_s: float = Field(default=0.2, gt=0, le=5, description="Live flag poll period.")
     stream_keepalive_s: float = Field(default=15.0, gt=0)

@@ -32,7 +32,7 @@ def write_config(path: Path, server: RtspServer, ids: list[int], detect_every: i
             "    checkpoint: BENCH",
             f"    source: {server.url(f'cam{i}')}",
             f"    line: {LINE}",
-            f"    detect_every: {detect_every}",
+            f"    detect: {{every: {detect_every}}}",
         ]
     path.write_text("\n".join(lines) + "\n")
     return path

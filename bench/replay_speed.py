@@ -3,7 +3,7 @@ peak memory, and whether memory stays flat over a long replay.
 
     python -m bench.replay_speed [--clip sample_videos/clip.mp4] [--loops 20] [--detect-every N]
 
-Every frame is decoded; the detector runs every ``detect_every`` frames (the tracker
+Every frame is decoded; the detector runs every ``detect.every`` frames (the tracker
 bridges the rest). The long run plays the clip ``--loops`` times back to back through
 one processor (frame indices keep counting, as on a live camera) and samples the
 resident set size every loop: flat means no growth over the second half of the run, once
@@ -37,7 +37,7 @@ def run(clip: Path, config: Path, loops: int, detect_every: int | None) -> dict[
     cams = {Path(c.source).resolve(): c for c in load_cameras(config).cameras}
     camera = cams[clip.resolve()]
     if detect_every is not None:
-        camera = camera.model_copy(update={"detect_every": detect_every})
+        camera = camera.with_detect(every=detect_every)
     detector = YoloVehicleDetector()
     reader = PlateReader(profile=camera.region)
     proc = psutil.Process()
@@ -80,7 +80,7 @@ def run(clip: Path, config: Path, loops: int, detect_every: int | None) -> dict[
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "frames_per_loop": len(frames),
         "loops": loops,
-        "detect_every": camera.detect_every,
+        "detect_every": camera.detect.every,
         "events_first_loop_and_more": events,
         "fps_end_to_end_first_loop": round(1000 / end_to_end_ms, 1),
         "fps_processing_all_loops": round(n / total_s, 1),

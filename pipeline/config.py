@@ -10,14 +10,28 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+import warnings
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Final, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 Point = tuple[float, float]
+
+# No frame for this long and a camera is "stale": the worker's default ``stream.stale_after_s``
+# and the API's ``ENTRYWATCH_CAMERA_STALE_AFTER_S`` (which also marks a camera stale whose worker
+# stopped writing its ``camera_status`` row). 10 s is five of the worker's 2 s health rounds, so a
+# healthy camera's row is never that old, and an operator hears of a dead stream within seconds.
+STALE_AFTER_S: Final = 10.0
 
 
 # As long as the entries' camera_id column (pipeline.events.NAME_LEN).
@@ -84,7 +98,7 @@ class StreamOptions(ConfigModel):
         default=30.0, description="Cap of the reconnect delay."
     )
     stale_after_s: Annotated[float, Field(gt=0, le=3600)] = Field(
-        default=10.0, description="No frame for this long: the camera is reported stale."
+        default=STALE_AFTER_S, description="No frame for this long: the camera is reported stale."
     )
 
     @field_validator("reconnect_max_s")
@@ -94,6 +108,37 @@ class StreamOptions(ConfigModel):
         if low is not None and value < low:
             raise ValueError(f"must be at least reconnect_min_s ({low})")
         return value
+
+
+class DetectOptions(ConfigModel):
+    """How the vehicle detector runs on one camera's frames (``detect:`` in the YAML)."""
+
+    every: Annotated[int, Field(ge=1, le=30)] = Field(
+        default=2,
+        description="Run the vehicle detector on every Nth frame; ByteTrack bridges the "
+        "others. 2 keeps a 2-core machine above 10 frames/s of 720p with no lost entries on "
+        "the sample clips (docs/BENCHMARKS.md).",
+    )
+    imgsz: Annotated[int, Field(ge=160, le=1920, multiple_of=32)] = Field(
+        default=640, description="Detector input size, pixels (a multiple of 32)."
+    )
+    confidence: Annotated[float, Field(gt=0, lt=1)] = Field(
+        default=0.1,
+        description="Detector floor. Weak detections only extend existing tracks "
+        "(ByteTrack's second association), so a low floor costs few false tracks.",
+    )
+
+
+class ConfigDeprecationWarning(FutureWarning):
+    """A config key that still works but has a new spelling (shown to operators by default)."""
+
+
+# The flat keys of before the ``detect:`` section, still read (with a warning).
+_FLAT_DETECT_KEYS = {
+    "detect_every": "every",
+    "detect_imgsz": "imgsz",
+    "detect_confidence": "confidence",
+}
 
 
 class CameraConfig(ConfigModel):
@@ -106,17 +151,8 @@ class CameraConfig(ConfigModel):
     source: str = Field(description="File path, image folder or rtsp:// URL.")
     line: LineConfig
     region: Literal["vn", "generic", "auto"] = "vn"
-    detect_every: Annotated[int, Field(ge=1, le=30)] = Field(
-        default=2,
-        description="Run the vehicle detector on every Nth frame; ByteTrack bridges the "
-        "others. 2 keeps a 2-core machine above 10 frames/s of 720p with no lost entries on "
-        "the sample clips (docs/BENCHMARKS.md).",
-    )
-    detect_imgsz: Annotated[int, Field(ge=160, le=1920, multiple_of=32)] = 640
-    detect_confidence: Annotated[float, Field(gt=0, lt=1)] = Field(
-        default=0.1,
-        description="Detector floor. Weak detections only extend existing tracks "
-        "(ByteTrack's second association), so a low floor costs few false tracks.",
+    detect: DetectOptions = Field(
+        default_factory=DetectOptions, description="Vehicle detector: stride, input size, floor."
     )
     track_confidence: Annotated[float, Field(gt=0, lt=1)] = Field(
         default=0.15,
@@ -134,6 +170,41 @@ class CameraConfig(ConfigModel):
         "defaults to the container's creation time, else the file's modification time "
         "(with a warning: copying a file changes it).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_detect_keys(cls, data: Any) -> Any:
+        """``detect_every: 3`` (the old flat form) is read as ``detect: {every: 3}``."""
+        if not isinstance(data, dict) or not _FLAT_DETECT_KEYS.keys() & data.keys():
+            return data
+        data = dict(data)
+        detect = data.get("detect", {})
+        if isinstance(detect, DetectOptions):
+            detect = detect.model_dump(exclude_unset=True)
+        if not isinstance(detect, dict):
+            return data  # the section's own validation names the problem
+        detect = dict(detect)
+        moved = {}
+        for old, new in _FLAT_DETECT_KEYS.items():
+            if old not in data:
+                continue
+            if new in detect:
+                raise ValueError(f"{old} and detect.{new} both given; keep detect.{new}")
+            detect[new] = moved[new] = data.pop(old)
+        flat = ", ".join(k for k, v in _FLAT_DETECT_KEYS.items() if v in moved)
+        section = ", ".join(f"{k}: {v}" for k, v in moved.items())
+        warnings.warn(
+            f"camera {data.get('camera_id', '?')}: {flat} deprecated, write detect: {{{section}}}",
+            ConfigDeprecationWarning,
+            stacklevel=2,
+        )
+        data["detect"] = detect
+        return data
+
+    def with_detect(self, **changes: Any) -> CameraConfig:
+        """A copy with some detector settings changed (``cam.with_detect(every=3)``), validated."""
+        detect = DetectOptions.model_validate({**self.detect.model_dump(), **changes})
+        return self.model_copy(update={"detect": detect})
 
     def resolved_source(self) -> str:
         """The source with ``${VAR}`` placeholders filled from the environment."""

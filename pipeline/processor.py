@@ -1,6 +1,6 @@
 """The per-camera frame loop: detect, track, count line crossings, read plates, emit events.
 
-Cost rule (DESIGN.md): vehicles are detected every ``detect_every`` frames; plates are
+Cost rule (DESIGN.md): vehicles are detected every ``detect.every`` frames; plates are
 looked for only on crops of tracks that still need one, at most
 ``plate_reads_per_frame`` tracks a frame, crossing tracks first, then the largest; a
 track whose vote is settled is never read again. An event is emitted once the vote
@@ -122,10 +122,10 @@ class CameraProcessor:
         self.options = options or ProcessorOptions()
         self.line = EntryLine(camera.line.start, camera.line.end, camera.line.inbound_side)
         self.tracker = VehicleTracker(
-            frame_rate=fps / camera.detect_every,
+            frame_rate=fps / camera.detect.every,
             lost_seconds=self.options.lost_after_s,
             high_threshold=camera.track_confidence,
-            low_threshold=camera.detect_confidence,
+            low_threshold=camera.detect.confidence,
             new_track_threshold=camera.track_confidence,
         )
         self.timer = StageTimer()
@@ -141,13 +141,13 @@ class CameraProcessor:
     # -- the loop -----------------------------------------------------------------------------
 
     def process(self, frame: Frame) -> list[EntryEvent]:
-        if frame.index % self.camera.detect_every != 0:
+        if frame.index % self.camera.detect.every != 0:
             return []
         with self.timer.stage("detect"):
             detections = self.detector.detect(
                 frame.image,
-                confidence=self.camera.detect_confidence,
-                imgsz=self.camera.detect_imgsz,
+                confidence=self.camera.detect.confidence,
+                imgsz=self.camera.detect.imgsz,
             )
         with self.timer.stage("track"):
             tracked = self.tracker.update(detections)

@@ -157,7 +157,7 @@ def cameras_for(
     for why in sorted(explained):
         err.print(why, soft_wrap=True, highlight=False)
     if detect_every is not None:
-        chosen = [c.model_copy(update={"detect_every": detect_every}) for c in chosen]
+        chosen = [c.with_detect(every=detect_every) for c in chosen]
     return chosen
 
 

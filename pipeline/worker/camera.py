@@ -125,7 +125,7 @@ class CameraWorker:
                     url=url,
                     camera_id=self.camera_id,
                     session=session,
-                    stride=self.camera.detect_every,
+                    stride=self.camera.detect.every,
                     queue=self.queue,
                     health=self.health,
                     stop=self.stop_event,

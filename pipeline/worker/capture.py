@@ -1,6 +1,6 @@
 """Opening a live stream and reading it into a queue, apart from inference.
 
-Only every ``detect_every``-th frame is converted to an image and queued (the rest are grabbed
+Only every ``detect.every``-th frame is converted to an image and queued (the rest are grabbed
 and skipped: decoding must go on for the codec, but costs no colour conversion and no queue
 slot). The frame index keeps counting every decoded frame, so the processor's clock stays true
 even when frames are dropped.

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pipeline.config import ConfigError, load_cameras
+from pipeline.config import ConfigDeprecationWarning, ConfigError, DetectOptions, load_cameras
 from pipeline.events import EntryEvent, make_event_id
 from pipeline.schemas import PUBLISHED, SCHEMA_DIR, schema_text
 from tests.matcher.factories import make_event
@@ -27,7 +27,7 @@ def test_good_config_resolves_relative_sources(tmp_path: Path) -> None:
     cfg.write_text(GOOD)
     cams = load_cameras(cfg).cameras
     assert cams[0].source == str(tmp_path / "clip.mp4")
-    assert cams[0].detect_every == 2 and cams[0].region == "vn"
+    assert cams[0].detect.every == 2 and cams[0].region == "vn"
 
 
 @pytest.mark.parametrize(
@@ -54,6 +54,34 @@ def test_config_not_yaml(tmp_path: Path) -> None:
     cfg.write_text("cameras: [unclosed")
     with pytest.raises(ConfigError, match="YAML"):
         load_cameras(cfg)
+
+
+def test_flat_detect_keys_still_read_with_a_warning(tmp_path: Path) -> None:
+    """Files written before the ``detect:`` section keep working, and say how to update."""
+    cfg = tmp_path / "cams.yaml"
+    cfg.write_text(GOOD + "    detect_every: 3\n    detect_imgsz: 480\n")
+    with pytest.warns(
+        ConfigDeprecationWarning,
+        match=r"detect_every, detect_imgsz deprecated, write detect: \{every: 3, imgsz: 480\}",
+    ):
+        cam = load_cameras(cfg).cameras[0]
+    assert cam.detect == DetectOptions(every=3, imgsz=480)
+    cfg.write_text(GOOD + "    detect: {every: 4, confidence: 0.2}\n")
+    assert load_cameras(cfg).cameras[0].detect == DetectOptions(every=4, confidence=0.2)
+    cfg.write_text(GOOD + "    detect_every: 3\n    detect: {every: 4}\n")
+    with pytest.raises(ConfigError, match=r"detect_every and detect\.every both given"):
+        load_cameras(cfg)
+    cfg.write_text(GOOD + "    detect: {every: 0}\n")
+    with pytest.raises(ConfigError, match=r"cameras\.0\.detect\.every: Input should be"):
+        load_cameras(cfg)
+
+
+def test_stale_threshold_is_shared_by_the_worker_and_the_api() -> None:
+    from api.settings import Settings
+    from pipeline.config import STALE_AFTER_S, StreamOptions
+
+    assert StreamOptions().stale_after_s == STALE_AFTER_S
+    assert Settings().camera_stale_after_s == STALE_AFTER_S
 
 
 def test_stream_password_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from detectors.detections import Detections
-from pipeline.config import CameraConfig, LineConfig
+from pipeline.config import CameraConfig, DetectOptions, LineConfig
 from pipeline.events import EntryEvent
 from pipeline.frames import Frame
 from pipeline.processor import CameraProcessor, ProcessorOptions
@@ -97,7 +97,7 @@ def camera() -> CameraConfig:
         source="scripted.mp4",
         line=LineConfig(start=(0.0, LINE_Y), end=(640.0, LINE_Y), inbound_side="right"),
         region="vn",
-        detect_every=1,
+        detect=DetectOptions(every=1),
     )
 
 

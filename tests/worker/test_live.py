@@ -49,12 +49,12 @@ def test_live_stream_matches_truth_and_bad_cameras_do_not_disturb(
         cams = [
             # A deep queue (4 s at stride 2) rides out a busy machine on a 12 s clip: this test
             # is about entries, the drop policy is measured by bench/camera_capacity.py.
-            camera_yaml("good", good, detect_every=2, stream={"max_queue": 20}),
+            camera_yaml("good", good, detect={"every": 2}, stream={"max_queue": 20}),
             camera_yaml("wrongpass", rtsp.url("morning", USER, "nope")),
             camera_yaml(
                 "wrongpath",
                 rtsp.url("no-such-cam", USER, "${CAM_PASSWORD}"),
-                detect_every=wrongpath_every,
+                detect={"every": wrongpath_every},
             ),
         ]
         config.write_text("cameras:\n" + "\n".join(cams) + "\n")
@@ -113,7 +113,10 @@ def test_reconnects_after_server_restart(rtsp: RtspServer, tmp_path: Path) -> No
     config.write_text(
         "cameras:\n"
         + camera_yaml(
-            "cam", source, detect_every=2, stream={"reconnect_min_s": 0.5, "reconnect_max_s": 2}
+            "cam",
+            source,
+            detect={"every": 2},
+            stream={"reconnect_min_s": 0.5, "reconnect_max_s": 2},
         )
         + "\n"
     )
@@ -151,7 +154,7 @@ def test_config_with_an_error_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "cameras.yaml"
     config.write_text(
         "cameras:\n"
-        + camera_yaml("cam", "rtsp://127.0.0.1:9/x", detect_every=0, stream={"max_queu": 3})
+        + camera_yaml("cam", "rtsp://127.0.0.1:9/x", detect={"every": 0}, stream={"max_queu": 3})
         + "\n"
     )
     done = subprocess.run(
@@ -165,5 +168,5 @@ def test_config_with_an_error_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     text = " ".join(done.stderr.split())
     assert str(config) in text.replace("│", "").replace(" ", "") or "cameras.yaml" in text
-    assert "cameras.0.detect_every" in text and "greater than or equal to 1" in text
+    assert "cameras.0.detect.every" in text and "greater than or equal to 1" in text
     assert "cameras.0.stream.max_queu" in text and "Extra inputs are not permitted" in text

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import CameraConfig, CamerasFile, ConfigError, LineConfig, load_cameras
+from pipeline.config import (
+    CameraConfig,
+    CamerasFile,
+    ConfigError,
+    DetectOptions,
+    LineConfig,
+    load_cameras,
+)
 from pipeline.probe import diagnose
 from pipeline.worker.backoff import Backoff
 from pipeline.worker.frame_queue import DropOldestQueue
@@ -105,7 +112,13 @@ def test_reload_restarts_only_changed_cameras() -> None:
         sup.apply(CamerasFile(cameras=[_cam("a", port), _cam("b", port), _cam("c", port)]))
         a, b = sup.workers["a"], sup.workers["b"]
         plan = sup.apply(
-            CamerasFile(cameras=[_cam("a", port), _cam("b", port, detect_every=3), _cam("d", port)])
+            CamerasFile(
+                cameras=[
+                    _cam("a", port),
+                    _cam("b", port, detect=DetectOptions(every=3)),
+                    _cam("d", port),
+                ]
+            )
         )
         assert plan == {"added": ["d"], "changed": ["b"], "removed": ["c"], "unchanged": ["a"]}
         assert sup.workers["a"] is a and sup.workers["b"] is not b
