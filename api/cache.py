@@ -1,4 +1,4 @@
-"""Small in-process TTL caches that keep hot reads off the store.
+"""Small in-process TTL caches (``cachetools.TTLCache``) that keep hot reads off the store.
 
 - ``ResponseCache``: identical list queries within ``ttl`` share one database read (50 dashboards
   polling the open-flags list cost one query per ``ttl``). Flag changes made through this process
@@ -10,41 +10,41 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 import anyio
+from cachetools import TTLCache
 
 T = TypeVar("T")
 
 
 class TtlCache(Generic[T]):
+    """``cachetools.TTLCache`` behind a lock (route handlers and sync dependencies run in worker
+    threads); ``ttl <= 0`` turns it off. Full of live entries, the least recently used goes."""
+
     def __init__(self, ttl: float, max_entries: int = 1024) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
-        self._data: dict[Hashable, tuple[float, T]] = {}
+        self._data: TTLCache[Hashable, T] = TTLCache(max_entries, ttl if ttl > 0 else 1.0)
+        self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> T | None:
         if self.ttl <= 0:
             return None
-        hit = self._data.get(key)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return hit[1]
+        with self._lock:
+            return self._data.get(key)
 
     def put(self, key: Hashable, value: T) -> None:
         if self.ttl <= 0:
             return
-        if len(self._data) >= self.max_entries:
-            now = time.monotonic()
-            self._data = {k: v for k, v in self._data.items() if v[0] >= now}
-            if len(self._data) >= self.max_entries:
-                self._data.clear()
-        self._data[key] = (time.monotonic() + self.ttl, value)
+        with self._lock:
+            self._data[key] = value
 
     def clear(self) -> None:
-        self._data.clear()
+        with self._lock:
+            self._data.clear()
 
 
 class SingleFlight(Generic[T]):

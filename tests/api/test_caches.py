@@ -18,7 +18,7 @@ def test_ttl_cache_expires_and_is_bounded() -> None:
     cache.put("a", 1)
     assert cache.get("a") == 1
     cache.put("b", 2)
-    cache.put("c", 3)  # full of live entries: starts over
+    cache.put("c", 3)  # full of live entries: the least recently used goes
     assert cache.get("c") == 3 and cache.get("a") is None
     time.sleep(0.06)
     assert cache.get("c") is None
