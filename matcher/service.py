@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
 
+from tenacity import RetryCallState, Retrying, retry_if_exception
+
 from matcher.batch import Batch, BatchStats, Steps
 from matcher.checkpoint import Checkpoint, Offsets
 from matcher.decode import Rejected, decode_entry
@@ -338,28 +340,32 @@ class MatcherService:
             self._on_batch(stats)
 
     def _with_retries(self, work: Callable[[], T], records: int, stop: threading.Event | None) -> T:
-        """``work()``, retried with backoff while the policy says the failure is transient;
-        raises ``_Stopped`` when ``stop`` is set while waiting."""
-        attempt = 0
-        while True:
-            try:
-                return work()
-            except Exception as exc:
-                if classify(exc) is not Action.RETRY:
-                    raise
-                delay = retry_delay(attempt)
-                attempt += 1
-                log.warning(
-                    "matcher: batch of %d failed (%s); retry %d in %.1fs",
-                    records,
-                    exc,
-                    attempt,
-                    delay,
-                )
-                if stop is not None and stop.wait(delay):
-                    raise _Stopped from exc
-                if stop is None:
-                    time.sleep(delay)
+        """``work()``, retried (tenacity) with the policy's delays while the policy says the
+        failure is transient; raises ``_Stopped`` when ``stop`` is set while waiting."""
+
+        def sleep(delay: float) -> None:
+            if stop is None:
+                time.sleep(delay)
+            elif stop.wait(delay):
+                raise _Stopped
+
+        def before_sleep(state: RetryCallState) -> None:
+            log.warning(
+                "matcher: batch of %d failed (%s); retry %d in %.1fs",
+                records,
+                state.outcome.exception() if state.outcome else None,
+                state.attempt_number,
+                state.upcoming_sleep,
+            )
+
+        retrying = Retrying(
+            retry=retry_if_exception(lambda exc: classify(exc) is Action.RETRY),
+            wait=lambda state: retry_delay(state.attempt_number - 1),
+            sleep=sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        return retrying(work)
 
     def _commit(self, offsets: Offsets, wait: bool) -> None:
         """The checkpoint's commit; a commit the policy ignores leaves the records to be
