@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from pipeline.bus import Message
 from pipeline.events import SCHEMA_VERSION, EntryEvent
+from pipeline.validation import Loc, describe_errors
 
 # An entry is about 1.5 KB; anything far bigger is not one (and is not parsed at all).
 MAX_ENTRY_BYTES = 64 * 1024
@@ -71,12 +72,13 @@ def _why(value: bytes, exc: ValidationError) -> str:
     if version != SCHEMA_VERSION:
         shown = _excerpt(repr(version))
         return f"unknown schema_version {shown} (this matcher reads {SCHEMA_VERSION})"
-    parts = []
-    for err in errors[:5]:
-        where = ".".join(_excerpt(str(p), 40) for p in err["loc"]) or "(root)"
-        parts.append(f"{where}: {_excerpt(err['msg'])}")
-    more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
-    return "schema: " + "; ".join(parts) + more
+    return "schema: " + describe_errors(
+        exc, where=_excerpted_loc, root="(root)", message=_excerpt, limit=5
+    )
+
+
+def _excerpted_loc(loc: Loc) -> str:
+    return ".".join(_excerpt(str(p), 40) for p in loc)
 
 
 def _depth(value: bytes) -> int:

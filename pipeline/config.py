@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from pipeline.validation import describe_errors
+
 Point = tuple[float, float]
 
 # No frame for this long and a camera is "stale": the worker's default ``stream.stale_after_s``
@@ -234,14 +236,6 @@ class CamerasFile(ConfigModel):
         return cameras
 
 
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
-
-
 def load_cameras(path: str | Path) -> CamerasFile:
     """Load and validate a cameras YAML file; relative sources resolve against its folder."""
     path = Path(path)
@@ -256,7 +250,7 @@ def load_cameras(path: str | Path) -> CamerasFile:
     try:
         cameras = CamerasFile.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_describe(exc)}") from None
+        raise ConfigError(f"{path}: {describe_errors(exc)}") from None
     fixed = []
     for cam in cameras.cameras:
         src = cam.source

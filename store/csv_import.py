@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.validation import Loc, describe_errors, without_value_error
 from store.db import Store
 from store.models import Declaration, utcnow
 from store.records import ANY_CHECKPOINT
@@ -238,10 +239,8 @@ def _row_input(values: dict[str, str] | list[str], now: object) -> dict[str, obj
 
 
 def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors(include_url=False):
-        field = str(err["loc"][0]) if err["loc"] else ""
-        column = _FIELD_TO_COLUMN.get(field, field)
-        message = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{column}: {message}" if column else message)
-    return "; ".join(parts)
+    def column(loc: Loc) -> str:
+        field = str(loc[0]) if loc else ""
+        return _FIELD_TO_COLUMN.get(field, field)
+
+    return describe_errors(exc, where=column, root="", message=without_value_error)

@@ -33,6 +33,7 @@ from api.schemas import (
 )
 from api.settings import Settings
 from matcher.late import resolve_late
+from pipeline.validation import describe_errors
 from plate_reader.formats import get_profile
 from store import DeclarationIn, DeclarationsFileError, Store, import_declarations
 from store.models import Declaration, utcnow
@@ -121,8 +122,7 @@ def _file(body: DeclarationCreate, store: Store, settings: Settings) -> Declarat
             filed_via="web",
         )
     except ValidationError as exc:
-        messages = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(messages)) from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, describe_errors(exc)) from None
     with store.transaction() as session:
         [declaration_id] = add_declarations(session, [declaration])
     resolved = resolve_late(store, [declaration_id]).flag_ids
