@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -81,6 +82,16 @@ class ImportReport:
     imported: int
     declaration_ids: tuple[int, ...]
     errors: tuple[RowError, ...]
+
+
+def parse_time_zone(name: str) -> ZoneInfo:
+    """The zone named ``name`` (``Asia/Ho_Chi_Minh``) for times written without an offset;
+    ``ValueError("unknown time zone ...")`` for a name that is none (a folder of the zone
+    database or a path included)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {name!r}") from None
 
 
 def parse_declarations_csv(

@@ -8,7 +8,7 @@ import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, UploadFile, status
 from pydantic import AwareDatetime, ValidationError
@@ -36,6 +36,7 @@ from matcher.late import resolve_late
 from pipeline.validation import describe_errors
 from plate_reader.formats import get_profile
 from store import DeclarationIn, DeclarationsFileError, Store, import_declarations
+from store.csv_import import parse_time_zone
 from store.models import Declaration, utcnow
 from store.plates import normalise_plate
 from store.writes import add_declarations, remove_declaration
@@ -276,8 +277,6 @@ def _zone(name: str | None) -> ZoneInfo | None:
     if name is None:
         return None
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown time zone {name!r}"
-        ) from None
+        return parse_time_zone(name)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None

@@ -6,7 +6,6 @@ from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
@@ -14,7 +13,7 @@ from rich.console import Console
 from pipeline.bus import Topics, open_bus
 from pipeline.cli.options import DbUrl, GraceOption, TopicPrefix, migrated
 from store import DEFAULT_URL, DeclarationsFileError, import_declarations
-from store.csv_import import COLUMNS
+from store.csv_import import COLUMNS, parse_time_zone
 from store.db import open_store
 
 err = Console(stderr=True)
@@ -68,9 +67,9 @@ def import_(
     zone = None
     if assume_tz is not None:
         try:
-            zone = ZoneInfo(assume_tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise typer.BadParameter(f"unknown time zone {assume_tz!r}") from None
+            zone = parse_time_zone(assume_tz)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
     migrated(db)
     with ExitStack() as stack:
         store = stack.enter_context(open_store(db))

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from store import DeclarationsFileError, parse_declarations_csv
+from store.csv_import import parse_time_zone
 from tests.store.csv_samples import HEADER, row, write_csv
 
 ICT = timezone(timedelta(hours=7))
@@ -152,3 +153,10 @@ def test_binary_file_is_not_csv(tmp_path: Path) -> None:
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     with pytest.raises(DeclarationsFileError, match=r"photo\.csv"):
         parse_declarations_csv(path)
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "Asia", "../etc/passwd", ""])
+def test_a_time_zone_that_is_none_is_one_value_error(name: str) -> None:
+    assert str(parse_time_zone("Asia/Ho_Chi_Minh")) == "Asia/Ho_Chi_Minh"
+    with pytest.raises(ValueError, match="unknown time zone"):
+        parse_time_zone(name)
