@@ -29,6 +29,7 @@ from pipeline.annotate import AnnotatedWriter, draw
 from pipeline.config import CameraConfig, ConfigError
 from pipeline.events import EntryEvent
 from pipeline.evidence import EvidenceStore
+from pipeline.jsonl import write_jsonl
 from pipeline.processor import CameraProcessor, ProcessorOptions
 from pipeline.recording_time import recording_start
 from pipeline.sources import (
@@ -278,8 +279,7 @@ def run_replays(
 
         def on_event(event: EntryEvent) -> None:
             if out is not None:
-                out.write(event.model_dump_json() + "\n")
-                out.flush()
+                write_jsonl(out, event)
             if on_event_extra is not None:
                 on_event_extra.append(event)
             if publish is not None:

@@ -5,7 +5,6 @@ A new key's token is printed once, on stdout, and never logged; only its hash is
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from typing import Annotated
@@ -14,6 +13,7 @@ import typer
 from sqlalchemy import select
 
 from pipeline.cli.options import DbUrl, migrated
+from pipeline.jsonl import write_jsonl
 from store import DEFAULT_URL
 
 log = logging.getLogger(__name__)
@@ -82,4 +82,4 @@ def list_keys(db_url: DbUrl = DEFAULT_DB) -> None:
                 "created_at": key.created_at.isoformat(),
                 "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
             }
-            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            write_jsonl(sys.stdout, line)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 from rich.console import Console
 
 from pipeline.cli.options import RegionOption, region_or_default
+from pipeline.jsonl import write_jsonl
 from plate_reader.ocr import DEFAULT_OCR, OCR_HELP
 
 err = Console(stderr=True)
@@ -44,6 +44,5 @@ def read(
             failed += 1
             err.print(f"[red]error[/red] {exc}")
             line = {"image": str(image), "error": str(exc)}
-        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+        write_jsonl(sys.stdout, line)
     raise typer.Exit(1 if failed else 0)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from typing import TextIO
 
 from pipeline.bus import Bus, Topics, publish_event
 from pipeline.events import EntryEvent
+from pipeline.jsonl import write_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,7 @@ class EventSink:
         with self._lock:
             publish_event(self.bus, self.topics, event)
             if self.out is not None:
-                self.out.write(json.dumps(event.model_dump(mode="json"), ensure_ascii=False) + "\n")
-                self.out.flush()
+                write_jsonl(self.out, event)
             self.published += 1
         log.info(
             "entry %s %s plate=%s",
