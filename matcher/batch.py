@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from matcher.checkpoint import Offsets
@@ -47,16 +46,3 @@ class Batch:
             tp = (m.topic, m.partition)
             out[tp] = max(out.get(tp, 0), m.offset + 1)
         return out
-
-
-class Steps:
-    """Records the time since the previous call under a step's name."""
-
-    def __init__(self, into: dict[str, float]) -> None:
-        self._into = into
-        self._last = time.perf_counter()
-
-    def __call__(self, name: str) -> None:
-        now = time.perf_counter()
-        self._into[name] = now - self._last
-        self._last = now

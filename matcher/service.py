@@ -41,17 +41,18 @@ from typing import TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
-from matcher.batch import Batch, BatchStats, Steps
+from matcher.batch import Batch, BatchStats
 from matcher.checkpoint import Checkpoint, Offsets
 from matcher.decode import Rejected, decode_entry
 from matcher.local import DEFAULT_GRACE, InProcessMatcher
 from matcher.lookup import DriverDeclarationLookup
-from matcher.meter import Meter
 from matcher.policy import Action, classify, retry_delay
 from matcher.refusals import record_isolating
 from matcher.relay import OutboxRelay, RelayOptions
+from matcher.throughput import ThroughputLog
 from pipeline.bus import Bus, Consumer, Topics, dead_letter
 from pipeline.events import EntryEvent
+from pipeline.timing import LapTimer
 from store.db import Store
 
 log = logging.getLogger("matcher")
@@ -105,7 +106,7 @@ class MatcherService:
         self.matcher = matcher or InProcessMatcher(
             store, DriverDeclarationLookup(store), grace=self.options.grace
         )
-        self.meter = Meter(self.options.log_every_s)
+        self.meter = ThroughputLog(self.options.log_every_s)
         self._on_batch = on_batch
         self._consumer: Consumer | None = None
         self.checkpoint = Checkpoint(self._commit, self.options.commit_interval_s)
@@ -249,7 +250,7 @@ class MatcherService:
 
     def _prepare(self, batch: Batch, stop: threading.Event | None) -> None:
         """Decode (dead-lettering what is not an entry) and decide, without writing."""
-        step = Steps(batch.stats.steps)
+        step = LapTimer(batch.stats.steps)
         batch.events = self._decode(batch)
         step("decode")
         batch.prepared = self._with_retries(
@@ -287,7 +288,7 @@ class MatcherService:
         stats = batch.stats
 
         def store_and_publish() -> None:
-            step = Steps(stats.steps)
+            step = LapTimer(stats.steps)
             # A record the store refuses is dead-lettered with its reason; the rest is recorded.
             decided, refusals = (
                 record_isolating(self.matcher, prepared) if prepared.events else ([], [])

@@ -1,4 +1,6 @@
-"""Per-stage wall-clock accounting for the frame loop."""
+"""Wall-clock accounting: ``StageTimer`` sums named stages over many calls (the frame loop's
+ms per frame); ``LapTimer`` records one run's steps, each the time since the previous one (the
+matcher's batch: poll, decode, decide, write, ...)."""
 
 from __future__ import annotations
 
@@ -30,3 +32,16 @@ class StageTimer:
 
     def ms_per_call(self) -> dict[str, float]:
         return {name: 1000.0 * s / max(1, self.calls[name]) for name, s in self.seconds.items()}
+
+
+class LapTimer:
+    """Records the time since the previous call under a step's name: ``lap("decode")``."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self._into = into
+        self._last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self._into[name] = now - self._last
+        self._last = now

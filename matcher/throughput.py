@@ -1,4 +1,5 @@
-"""A periodic throughput line for the matcher's log."""
+"""A periodic throughput line for the matcher's log (not Prometheus: the worker's and the API's
+exporters are `pipeline/worker/metrics.py` and `api/metrics.py`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Callable
 log = logging.getLogger("matcher")
 
 
-class Meter:
+class ThroughputLog:
     """Counts per interval; ``tick`` logs one line when ``every_s`` has passed."""
 
     def __init__(self, every_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
