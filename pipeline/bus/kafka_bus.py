@@ -20,6 +20,7 @@ from kafka.consumer import KafkaConsumer
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.producer import KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_delay, wait_fixed
 
 from pipeline.bus.base import Bus, Consumer, Message
 from pipeline.bus.deliveries import DeliveryTracker
@@ -158,16 +159,22 @@ class KafkaBus(Bus):
         """Create ``topic`` if missing, retrying while the cluster is away (up to max_block)."""
         if topic in self._known_topics:
             return
-        deadline = time.monotonic() + self.max_block_ms / 1000
-        while True:
-            try:
-                self._create_if_missing(topic)
-                return
-            except KafkaError as e:
-                if not e.retriable or time.monotonic() > deadline:
-                    raise BusError(f"cannot create topic {topic}: {e}") from e
-                log.warning("topic %s not ready (%s); retrying", topic, e)
-                time.sleep(1.0)
+
+        def not_ready(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            log.warning("topic %s not ready (%s); retrying", topic, error)
+
+        retrying = Retrying(
+            retry=retry_if_exception(lambda e: isinstance(e, KafkaError) and e.retriable),
+            stop=stop_after_delay(self.max_block_ms / 1000),
+            wait=wait_fixed(1.0),
+            before_sleep=not_ready,
+            reraise=True,
+        )
+        try:
+            retrying(self._create_if_missing, topic)
+        except KafkaError as e:
+            raise BusError(f"cannot create topic {topic}: {e}") from e
 
     def _create_if_missing(self, topic: str) -> None:
         admin = KafkaAdminClient(
