@@ -248,9 +248,13 @@ def load_cameras(path: str | Path) -> CamerasFile:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with a 'cameras' list")
     try:
-        cameras = CamerasFile.model_validate(raw)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConfigDeprecationWarning)
+            cameras = CamerasFile.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {describe_errors(exc)}") from None
+    for warning in caught:  # said against the file, not pydantic's internals
+        warnings.warn_explicit(warning.message, warning.category, str(path), 0)
     fixed = []
     for cam in cameras.cameras:
         src = cam.source
