@@ -213,7 +213,7 @@ def replay(
         typer.Option(
             min=1,
             max=30,
-            help="Detect vehicles every Nth frame (default: the camera's detect_every, 2; "
+            help="Detect vehicles every Nth frame (default: the camera's detect.every, 2; "
             "the tracker bridges the frames between).",
         ),
     ] = None,

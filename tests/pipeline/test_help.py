@@ -54,7 +54,7 @@ def test_help_snapshot_reads_cleanly(path: tuple[str, ...]) -> None:
 def test_defaults_are_shown() -> None:
     text = runner.invoke(app, ["replay", "--help"], env={"COLUMNS": "200"}).output
     assert "[default: right]" in text and "[default: fusion]" in text
-    assert "default: the camera's detect_every, 2" in text
+    assert "default: the camera's detect.every, 2" in text
     assert "X1,Y1,X2,Y2" in text and "ISO-TIME" in text
 
 
