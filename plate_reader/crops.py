@@ -7,6 +7,16 @@ import numpy as np
 Box = tuple[float, float, float, float]
 
 
+def has_pixels(image: np.ndarray | None, min_px: int = 4) -> bool:
+    """A uint8 image at least ``min_px`` pixels each way: anything less cannot hold a plate."""
+    return (
+        isinstance(image, np.ndarray)
+        and image.dtype == np.uint8
+        and image.ndim in (2, 3)
+        and min(image.shape[:2]) >= min_px
+    )
+
+
 def shrink_box(box: Box, dx: float, dy: float) -> Box:
     """Cut ``dx`` of the width and ``dy`` of the height from each side of ``box``.
 

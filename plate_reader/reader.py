@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from plate_reader.crops import Box, crop, row_split, shrink_box
+from plate_reader.crops import Box, crop, has_pixels, row_split, shrink_box
 from plate_reader.formats import PlateFormat, get_profile
 from plate_reader.fusion import Candidate, fuse
 from plate_reader.ocr import BaseOCR, FusionOCR, OcrResult
@@ -111,7 +111,7 @@ class PlateReader:
         detector's cost grows with the square of it), ``fallback=False`` (the track is read
         again on a later frame anyway) and ``max_plates=1``.
         """
-        if not _has_pixels(image):
+        if not has_pixels(image):
             return []  # an empty or degenerate image holds no plate (and YOLO would raise)
         reads = self._read_boxes(image, imgsz=imgsz, max_plates=max_plates or self.max_plates)
         if fallback and self.fallback_imgsz and not any(r.valid for r in reads):
@@ -125,7 +125,7 @@ class PlateReader:
         return _distinct(sorted(reads, key=self._rank, reverse=True))
 
     def read_crop(self, plate_crop: np.ndarray) -> PlateRead | None:
-        if not _has_pixels(plate_crop):
+        if not has_pixels(plate_crop):
             return None
         h, w = plate_crop.shape[:2]
         return self._read_box(plate_crop, (0.0, 0.0, float(w), float(h)), 1.0, tight=True)
@@ -238,16 +238,6 @@ class PlateReader:
         if len(confs) != len(text):
             confs = ()
         return Candidate(text, result.text, result.confidence, confs, two_line, source)
-
-
-def _has_pixels(image: np.ndarray) -> bool:
-    """A uint8 image of at least a few pixels each way: anything less cannot hold a plate."""
-    return (
-        isinstance(image, np.ndarray)
-        and image.dtype == np.uint8
-        and image.ndim in (2, 3)
-        and min(image.shape[:2]) >= 4
-    )
 
 
 def _merge(first: list[PlateRead], second: list[PlateRead]) -> list[PlateRead]:

@@ -21,6 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from plate_reader.crops import has_pixels
 from plate_reader.ocr import BaseOCR, OcrResult
 
 log = logging.getLogger(__name__)
@@ -93,16 +94,6 @@ def ctc_decode(probs: np.ndarray) -> Decoded:
     return Decoded("".join(chars), tuple(confs))
 
 
-def usable_crop(crop: np.ndarray | None) -> bool:
-    return (
-        crop is not None
-        and crop.ndim in (2, 3)
-        and crop.shape[0] >= MIN_CROP_PX
-        and crop.shape[1] >= MIN_CROP_PX
-        and crop.dtype == np.uint8
-    )
-
-
 class PlateRecogniser(BaseOCR):
     """The trained CRNN behind ``BaseOCR``: ``predict(crop) -> OcrResult | None``.
 
@@ -138,7 +129,7 @@ class PlateRecogniser(BaseOCR):
 
     def predict_many(self, crops: list[np.ndarray]) -> list[OcrResult | None]:
         results: list[OcrResult | None] = [None] * len(crops)
-        usable = [i for i, crop in enumerate(crops) if usable_crop(crop)]
+        usable = [i for i, crop in enumerate(crops) if has_pixels(crop, MIN_CROP_PX)]
         if not usable:
             return results
         batch = np.stack([preprocess(crops[i]) for i in usable])
