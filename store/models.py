@@ -175,11 +175,37 @@ class FlagAudit(Base):
 
 
 class WatchlistEntry(Base):
+    """A plate the matcher flags at top priority whatever its declarations say; changed only
+    through ``store.watchlist`` (which writes the audit row of each change)."""
+
     __tablename__ = "watchlist"
 
     plate_normalised: Mapped[str] = mapped_column(String(PLATE_LEN), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by: Mapped[str | None] = mapped_column(String(128))  # revision 0005
+
+
+WATCHLIST_ACTIONS = ("added", "updated", "removed")
+
+
+class WatchlistAudit(Base):
+    """Every watch-list change (revision 0005): who, when, the reason in force, a note. The same
+    columns as ``flag_audit``, in a table of its own because those rows belong to a flag."""
+
+    __tablename__ = "watchlist_audit"
+    __table_args__ = (
+        CheckConstraint(one_of("action", WATCHLIST_ACTIONS), name="action"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plate_normalised: Mapped[str] = mapped_column(String(PLATE_LEN), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class FlagOutbox(Base):

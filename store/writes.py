@@ -19,7 +19,6 @@ from store.models import (
     CameraStatus,
     DecisionRow,
     Declaration,
-    WatchlistEntry,
     table_of,
     utcnow,
 )
@@ -80,12 +79,6 @@ def add_declarations(session: Session, items: Sequence[DeclarationIn]) -> list[i
     table = table_of(Declaration)
     stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
     return list(session.execute(stmt, rows).scalars())
-
-
-def add_to_watchlist(session: Session, plate_normalised: str, reason: str) -> None:
-    stmt = insert_ignoring_conflicts(session, table_of(WatchlistEntry), ["plate_normalised"])
-    values = {"plate_normalised": plate_normalised, "reason": reason, "added_at": utcnow()}
-    session.execute(stmt.values(**values))
 
 
 def to_record(row: Declaration | Mapping[Any, Any]) -> DeclarationRecord:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from store import DeclarationIn, Store
 from store.models import Declaration
 from store.records import DeclarationRecord
-from store.writes import add_declarations, add_to_watchlist, to_record
+from store.watchlist import add_plate
+from store.writes import add_declarations, to_record
 from tests.matcher.factories import T0
 
 
@@ -38,7 +39,7 @@ def declare(store: Store, *items: DeclarationIn) -> list[DeclarationRecord]:
 
 def watch(store: Store, plate: str, reason: str = "stolen") -> None:
     with store.transaction() as session:
-        add_to_watchlist(session, plate, reason)
+        add_plate(session, plate, reason, actor="test")
 
 
 def at(hours: float) -> datetime:
