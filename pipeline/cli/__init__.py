@@ -28,6 +28,7 @@ from pipeline.cli import (
     run,
     schemas,
     serve,
+    watchlist,
 )
 
 help_format.install()
@@ -91,6 +92,7 @@ app.command("relay")(relay.relay)
 app.add_typer(declarations.declarations_app, name="declarations")
 app.command("read")(read.read)
 app.command("schemas")(schemas.schemas)
+app.add_typer(watchlist.watchlist_app, name="watchlist")
 
 
 if __name__ == "__main__":
