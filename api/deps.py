@@ -15,6 +15,7 @@ from api.auth import Principal, Role, allows, authenticate, hash_token
 from api.cache import TtlCache
 from api.ratelimit import RateLimiter
 from api.settings import Settings
+from pipeline.checkpoints import CheckpointRegistry
 from pipeline.evidence import EvidenceStore
 from store import Store
 
@@ -39,6 +40,11 @@ async def get_evidence(request: Request) -> EvidenceStore:
     return evidence
 
 
+async def get_checkpoints(request: Request) -> CheckpointRegistry:
+    registry: CheckpointRegistry = request.app.state.checkpoints
+    return registry
+
+
 async def get_declare_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.declare_limiter
     return limiter
@@ -49,6 +55,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 SessionDep = Annotated[Session, Depends(get_session)]
 EvidenceDep = Annotated[EvidenceStore, Depends(get_evidence)]
 DeclareLimiterDep = Annotated[RateLimiter, Depends(get_declare_limiter)]
+CheckpointsDep = Annotated[CheckpointRegistry, Depends(get_checkpoints)]
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
 _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")

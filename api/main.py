@@ -21,8 +21,20 @@ from api.guard import InputGuard, SecurityHeaders, client_address, validation_er
 from api.idempotency import IdempotencyKeys
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
-from api.routes import cameras, declarations, entries, evidence, flags, health, stats
+from api.routes import (
+    cameras,
+    checkpoints,
+    declarations,
+    entries,
+    evidence,
+    flags,
+    health,
+    me,
+    stats,
+    watchlist,
+)
 from api.settings import Settings
+from pipeline.checkpoints import CheckpointRegistry, load_checkpoints
 from pipeline.evidence import EvidenceStore
 from store import Store, migrate, open_store
 
@@ -91,6 +103,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         settings.declare_rate_limit, settings.declare_rate_window_s
     )
     app.state.idempotency_keys = IdempotencyKeys()
+    # Loaded once, at build: a bad file stops the server with the file and field named.
+    app.state.checkpoints = (
+        load_checkpoints(settings.checkpoints_file)
+        if settings.checkpoints_file is not None
+        else CheckpointRegistry()
+    )
     if store is not None:
         app.state.store = store
     app.state.flag_list_cache = TtlCache[bytes](settings.list_cache_s)
@@ -114,7 +132,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(SecurityHeaders)  # outermost: every answer, the guard's refusals too
 
-    for module in (declarations, entries, flags, evidence, stats, cameras, health):
+    routes = (declarations, entries, flags, evidence, stats, cameras, health)
+    for module in (*routes, watchlist, checkpoints, me):
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(default=5_000_000, gt=0, description="CSV import size limit.")
     migrate_on_start: bool = Field(default=False, description="Run migrations at start-up.")
+    checkpoints_file: Path | None = Field(
+        default=None,
+        description="Checkpoints registry (configs/checkpoints.yaml): the declaration page's "
+        "list, the cameras view's configured cameras; declarations naming another checkpoint "
+        "are refused. None: checkpoints are not checked.",
+    )
 
     @field_validator("region")
     @classmethod

@@ -3,6 +3,7 @@ declaration. Channels turn their raw input into ``DeclarationIn``; the store tru
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Annotated, Any
 
@@ -126,3 +127,31 @@ class DeclarationIn(BaseModel):
         if self.plate_display is not None and normalise_plate(self.plate_display) != self.plate:
             raise ValueError(f"display plate {self.plate_display!r} is not plate {self.plate!r}")
         return self
+
+
+class UnknownCheckpoint(ValueError):
+    """A declaration names a checkpoint the registry does not know (``pipeline.checkpoints``)."""
+
+    def __init__(self, unknown: Collection[str], known: Collection[str]) -> None:
+        names = ", ".join(repr(c) for c in sorted(unknown))
+        plural = "s" if len(unknown) > 1 else ""
+        super().__init__(
+            f"unknown checkpoint{plural} {names}; known: {', '.join(sorted(known))} "
+            "(or '*' for any)"
+        )
+        self.unknown = tuple(sorted(unknown))
+
+
+def check_checkpoints(
+    codes: frozenset[str] | None, known: Collection[str]
+) -> frozenset[str] | None:
+    """``codes`` spelled as the registry spells them (codes are compared ignoring case), or
+    ``UnknownCheckpoint`` naming those it lacks. ``None`` (any checkpoint) passes; so does
+    everything when ``known`` is empty (no registry configured)."""
+    if codes is None or not known:
+        return codes
+    by_fold = {code.casefold(): code for code in known}
+    unknown = {code for code in codes if code.casefold() not in by_fold}
+    if unknown:
+        raise UnknownCheckpoint(unknown, known)
+    return frozenset(by_fold[code.casefold()] for code in codes)

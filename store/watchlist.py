@@ -30,6 +30,10 @@ class WatchlistError(ValueError):
     """A watch-list request that cannot be done, saying why (bad plate, empty reason, ...)."""
 
 
+class NotWatched(WatchlistError):
+    """The plate to remove is not on the list."""
+
+
 @dataclass(frozen=True, slots=True)
 class WatchlistChange:
     plate: str  # normalised, as the matcher compares it
@@ -81,13 +85,13 @@ def add_plate(
 def remove_plate(
     session: Session, raw_plate: str, actor: str, note: str | None = None
 ) -> WatchlistChange:
-    """Take a plate off the list; ``WatchlistError`` when it is not on it."""
+    """Take a plate off the list; ``NotWatched`` when it is not on it."""
     plate = watchlist_plate(raw_plate)
     actor = _required(actor, "actor", ACTOR_LEN, "who makes the change")
     note = _text(note, "note", NOTE_LEN)
     row = session.get(WatchlistEntry, plate, with_for_update=True)
     if row is None:
-        raise WatchlistError(f"plate {plate} is not on the watch list")
+        raise NotWatched(f"plate {plate} is not on the watch list")
     _audit(session, plate, "removed", actor, row.reason, note, utcnow())
     session.delete(row)
     session.flush()
