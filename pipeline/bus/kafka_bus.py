@@ -17,6 +17,7 @@ from typing import Any
 
 from kafka.admin import KafkaAdminClient
 from kafka.consumer import KafkaConsumer
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.producer import KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
@@ -121,7 +122,9 @@ class KafkaBus(Bus):
             **self._consumer_config,
         }
         with _translated(BusError, f"subscribe {names} as {group_id}"):
-            return KafkaConsumerAdapter(KafkaConsumer(*names, **config))
+            consumer = KafkaConsumer(**config)
+            consumer.subscribe(topics=names, listener=_AssignmentLog(group_id))
+            return KafkaConsumerAdapter(consumer)
 
     def close(self, timeout: float | None = 30.0) -> None:
         """Deliver what is queued (up to ``timeout`` s), then release the connections."""
@@ -208,6 +211,41 @@ class KafkaBus(Bus):
     def _on_failure(self, topic: str, key: str, seq: int, exc: BaseException) -> None:
         log.error("record not delivered: topic=%s key=%s: %s", topic, key, exc)
         self._deliveries.settle(seq, f"{topic}/{key}: {exc}")
+
+
+def describe_partitions(partitions: Iterable[TopicPartition]) -> str:
+    """``topic[0,2,4]`` per topic, sorted: one short line however many partitions."""
+    by_topic: dict[str, list[int]] = {}
+    for tp in partitions:
+        by_topic.setdefault(tp.topic, []).append(tp.partition)
+    if not by_topic:
+        return "none"
+    return " ".join(f"{t}[{','.join(map(str, sorted(p)))}]" for t, p in sorted(by_topic.items()))
+
+
+class _AssignmentLog(ConsumerRebalanceListener):
+    """Logs which partitions this group member owns after each rebalance: after a member died,
+    the first thing an operator asks is who took its partitions over.
+
+    kafka-python calls it on its IO thread, the one that sends heartbeats, so it only logs:
+    a listener that blocks (committing, waiting for writes) would stall the heartbeats and
+    cannot call the consumer's blocking methods there anyway. Work in flight when partitions
+    move is safe without it: the matcher's writes are idempotent by ``event_id``, and offsets
+    are only ever committed for work stored (``matcher.checkpoint``)."""
+
+    def __init__(self, group_id: str) -> None:
+        self.group_id = group_id
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        log.debug("group %s: rebalancing, giving up %s", self.group_id,
+                  describe_partitions(revoked))  # fmt: skip
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        log.info("group %s: assigned %s", self.group_id, describe_partitions(assigned))
+
+    def on_partitions_lost(self, lost: Any) -> None:
+        log.warning("group %s: membership lost (session expired?), %s taken away",
+                    self.group_id, describe_partitions(lost))  # fmt: skip
 
 
 def _log_failed_commit(offsets: Any, result: Any) -> None:
