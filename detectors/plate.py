@@ -7,6 +7,7 @@ import numpy as np
 from detectors import weights
 from detectors.base import YoloDetector
 from detectors.detections import Detections
+from detectors.runtime import RuntimeOptions
 
 
 class YoloPlateDetector(YoloDetector):
@@ -17,9 +18,13 @@ class YoloPlateDetector(YoloDetector):
     """
 
     def __init__(
-        self, weights_path: str | None = None, confidence: float = 0.1, imgsz: int = 640
+        self,
+        weights_path: str | None = None,
+        confidence: float = 0.1,
+        imgsz: int = 640,
+        runtime: RuntimeOptions | None = None,
     ) -> None:
-        super().__init__(weights.PLATE, weights_path, confidence, imgsz)
+        super().__init__(weights.PLATE, weights_path, confidence, imgsz, runtime)
 
     def detect(self, image: np.ndarray, imgsz: int | None = None) -> Detections:
-        return self._predict(image, None, imgsz)
+        return self._predict_many([image], None, imgsz)[0]

