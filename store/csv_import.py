@@ -5,7 +5,9 @@ Columns (any order, all present, header on line 1)::
     plate,display_plate,vehicle_class,driver_name,phone,origin,destination,purpose,
     checkpoints,valid_from,valid_until,filed_at,filed_via
 
-``checkpoints`` is ``*`` for any checkpoint, else ids joined by ``;``. Times are ISO 8601 and must
+``checkpoints`` is ``*`` for any checkpoint, else ids joined by ``;``; given the registry's codes
+(``known_checkpoints``), a row naming another is rejected with the unknown code and the known ones,
+and codes are stored as the registry spells them. Times are ISO 8601 and must
 carry an offset (``2026-07-01T08:00:00+07:00``): a naive time is rejected by default, because
 guessing a zone silently shifts a window by hours. Callers who know the file's zone pass
 ``assume_tz`` (for Huế, ``ZoneInfo("Asia/Ho_Chi_Minh")``). Empty ``filed_at`` means "now" and
@@ -22,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -36,7 +38,7 @@ from pipeline.validation import Loc, describe_errors, without_value_error
 from store.db import Store
 from store.models import Declaration, utcnow
 from store.records import ANY_CHECKPOINT
-from store.schemas import DeclarationIn
+from store.schemas import DeclarationIn, UnknownCheckpoint, check_checkpoints
 from store.writes import add_declarations
 
 log = logging.getLogger(__name__)
@@ -95,9 +97,13 @@ def parse_time_zone(name: str) -> ZoneInfo:
 
 
 def parse_declarations_csv(
-    path: str | Path, *, assume_tz: tzinfo | None = None
+    path: str | Path,
+    *,
+    assume_tz: tzinfo | None = None,
+    known_checkpoints: Collection[str] = (),
 ) -> tuple[list[ParsedRow], list[RowError]]:
-    """Read and validate the file; touches no database."""
+    """Read and validate the file; touches no database. ``known_checkpoints`` empty: any
+    checkpoint code is accepted."""
     path = Path(path)
     rows: list[ParsedRow] = []
     errors: list[RowError] = []
@@ -114,6 +120,13 @@ def parse_declarations_csv(
         except _RowShapeError as exc:
             errors.append(RowError(line, str(exc)))
             continue
+        try:
+            codes = check_checkpoints(declaration.checkpoints, known_checkpoints)
+        except UnknownCheckpoint as exc:
+            errors.append(RowError(line, f"checkpoints: {exc}"))
+            continue
+        if codes != declaration.checkpoints:
+            declaration = declaration.model_copy(update={"checkpoints": codes})
         key = duplicate_key(declaration)
         if key in seen:
             errors.append(
@@ -157,11 +170,17 @@ def _stored_keys(session: Session, plates: set[str]) -> dict[DuplicateKey, int]:
 
 
 def import_declarations(
-    store: Store, path: str | Path, *, assume_tz: tzinfo | None = None
+    store: Store,
+    path: str | Path,
+    *,
+    assume_tz: tzinfo | None = None,
+    known_checkpoints: Collection[str] = (),
 ) -> ImportReport:
     """Parse ``path`` and store its good rows in one transaction (all of them or none)."""
     path = Path(path)
-    rows, errors = parse_declarations_csv(path, assume_tz=assume_tz)
+    rows, errors = parse_declarations_csv(
+        path, assume_tz=assume_tz, known_checkpoints=known_checkpoints
+    )
     with store.transaction() as session:
         stored = _stored_keys(session, {r.declaration.plate for r in rows})
         fresh = []

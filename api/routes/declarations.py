@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, UploadFile, status
 from pydantic import AwareDatetime, ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import select
 
 from api.deps import (
     AdminDep,
+    CheckpointsDep,
     OperatorDep,
     SessionDep,
     SettingsDep,
@@ -33,18 +35,40 @@ from api.schemas import (
 )
 from api.settings import Settings
 from matcher.late import resolve_late
-from pipeline.validation import describe_errors
+from pipeline.checkpoints import CheckpointRegistry
+from pipeline.validation import without_value_error
 from plate_reader.formats import get_profile
 from store import DeclarationIn, DeclarationsFileError, Store, import_declarations
 from store.csv_import import parse_time_zone
 from store.models import Declaration, utcnow
 from store.plates import normalise_plate
+from store.schemas import UnknownCheckpoint, check_checkpoints
 from store.writes import add_declarations, remove_declaration
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/declarations", tags=["declarations"])
 
 _EXAMPLES = {"vn": "75A-123.45, 75A-1234 or 75-B1 234.56"}
+
+
+def _problem(field: str, kind: str, message: str, **context: object) -> dict[str, object]:
+    """One error as the validation errors are given (``type``, ``loc``, ``msg``), so a client
+    (the public page) tells every refusal of a filing by field and type and words it itself;
+    ``ctx`` carries the numbers or codes its sentence needs."""
+    item: dict[str, object] = {"type": kind, "loc": ["body", field], "msg": message}
+    if context:
+        item["ctx"] = context
+    return item
+
+
+def _refuse(problems: list[dict[str, object]]) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems)
+
+
+def _problem_of(error: ErrorDetails) -> dict[str, object]:
+    """A store-side validation error (``DeclarationIn``) as a problem of the body's field."""
+    field = str(error["loc"][0]) if error["loc"] else "body"
+    return _problem(field, error["type"], f"{field}: {without_value_error(error['msg'])}")
 
 
 @router.post(
@@ -60,6 +84,7 @@ def file_declaration(
     body: DeclarationCreate,
     store: StoreDep,
     settings: SettingsDep,
+    registry: CheckpointsDep,
     request: Request,
     response: Response,
     idempotency_key: Annotated[
@@ -74,10 +99,12 @@ def file_declaration(
     ] = None,
 ) -> DeclarationFiled:
     """File a declaration (no API key). The plate must fit the region's format and the window
-    must be sane: not ending before it starts, not too long, not too far ahead or behind.
-    The rate limit per client applies before the body is read (``api.guard``)."""
+    must be sane: not ending before it starts, not too long, not too far ahead or behind;
+    its checkpoints must be in the registry (``GET /api/checkpoints``). A refusal (422) lists
+    each problem as ``{type, loc, msg, ctx?}``, as a validation error does. The rate limit per
+    client applies before the body is read (``api.guard``)."""
     if idempotency_key is None:
-        return _file(body, store, settings)
+        return _file(body, store, settings, registry)
     keys: IdempotencyKeys = request.app.state.idempotency_keys
     try:
         answer = keys.begin(idempotency_key, body.model_dump_json().encode())
@@ -94,7 +121,7 @@ def file_declaration(
         response.headers["Idempotent-Replayed"] = "true"
         return answer
     try:
-        filed = _file(body, store, settings)
+        filed = _file(body, store, settings, registry)
     except BaseException:
         keys.abandon(idempotency_key)
         raise
@@ -102,10 +129,15 @@ def file_declaration(
     return filed
 
 
-def _file(body: DeclarationCreate, store: Store, settings: Settings) -> DeclarationFiled:
+def _file(
+    body: DeclarationCreate, store: Store, settings: Settings, registry: CheckpointRegistry
+) -> DeclarationFiled:
     now = utcnow()
-    plate, display = _check_plate(body.plate, settings.region)
-    _check_window(body.valid_from, body.valid_until, now, settings)
+    problems = _window_problems(body.valid_from, body.valid_until, now, settings)
+    checkpoints = _check_checkpoints(body.checkpoints, registry, problems)
+    plate, display = _check_plate(body.plate, settings.region, problems)
+    if problems:
+        raise _refuse(problems)
     try:
         declaration = DeclarationIn(
             plate=plate,
@@ -116,14 +148,14 @@ def _file(body: DeclarationCreate, store: Store, settings: Settings) -> Declarat
             origin=body.origin,
             destination=body.destination,
             purpose=body.purpose,
-            checkpoints=frozenset(body.checkpoints) if body.checkpoints else None,
+            checkpoints=checkpoints,
             valid_from=body.valid_from,
             valid_until=body.valid_until,
             filed_at=now,
             filed_via="web",
         )
     except ValidationError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, describe_errors(exc)) from None
+        raise _refuse([_problem_of(e) for e in exc.errors(include_url=False)]) from None
     with store.transaction() as session:
         [declaration_id] = add_declarations(session, [declaration])
     resolved = resolve_late(store, [declaration_id]).flag_ids
@@ -202,6 +234,7 @@ def import_csv(
     file: UploadFile,
     store: StoreDep,
     settings: SettingsDep,
+    registry: CheckpointsDep,
     who: AdminDep,
     assume_tz: Annotated[
         str | None,
@@ -209,7 +242,8 @@ def import_csv(
     ] = None,
 ) -> ImportReportPublic:
     """Import a declarations CSV (columns as for ``entrywatch`` CSV import). Good rows are stored
-    in one transaction; bad rows come back with their line and reason."""
+    in one transaction; bad rows come back with their line and reason (a checkpoint not in
+    the registry is one)."""
     zone = _zone(assume_tz)
     name = Path(file.filename or "upload.csv").name
     data = file.file.read(settings.max_upload_bytes + 1)
@@ -222,7 +256,9 @@ def import_csv(
         path = Path(tmp) / "upload.csv"
         path.write_bytes(data)
         try:
-            report = import_declarations(store, path, assume_tz=zone)
+            report = import_declarations(
+                store, path, assume_tz=zone, known_checkpoints=registry.codes
+            )
         except DeclarationsFileError as exc:
             detail = str(exc).replace(str(path), name)
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from None
@@ -242,35 +278,54 @@ def import_csv(
     )
 
 
-def _check_plate(raw: str, region: str) -> tuple[str, str]:
+def _check_plate(raw: str, region: str, problems: list[dict[str, object]]) -> tuple[str, str]:
     profile = get_profile(region)
     plate = profile.normalise(raw)
     if not profile.is_valid(plate):
         example = _EXAMPLES.get(region, "")
         hint = f"; expected e.g. {example}" if example else ""
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"plate {raw!r} is not a valid {region} plate{hint}",
-        )
+        message = f"plate {raw!r} is not a valid {region} plate{hint}"
+        problems.append(_problem("plate", "plate_format", message, region=region))
+        return plate, plate
     return plate, profile.display(plate)
 
 
-def _check_window(start: datetime, end: datetime, now: datetime, settings: Settings) -> None:
+def _check_checkpoints(
+    codes: list[str] | None, registry: CheckpointRegistry, problems: list[dict[str, object]]
+) -> frozenset[str] | None:
+    """The codes as the registry spells them (None: any checkpoint)."""
+    try:
+        return check_checkpoints(frozenset(codes) if codes else None, registry.codes)
+    except UnknownCheckpoint as exc:
+        problems.append(
+            _problem("checkpoints", "unknown_checkpoint", str(exc), unknown=list(exc.unknown))
+        )
+        return None
+
+
+def _window_problems(
+    start: datetime, end: datetime, now: datetime, settings: Settings
+) -> list[dict[str, object]]:
     problems = []
     if end <= start:
-        problems.append("valid_until must be after valid_from")
-    if end - start > timedelta(days=settings.max_validity_days):
-        problems.append(f"the window may be at most {settings.max_validity_days:g} days")
-    if start > now + timedelta(days=settings.max_start_ahead_days):
-        problems.append(f"valid_from may be at most {settings.max_start_ahead_days:g} days ahead")
-    if start < now - timedelta(hours=settings.max_start_behind_hours):
         problems.append(
-            f"valid_from may be at most {settings.max_start_behind_hours:g} hours in the past"
+            _problem("valid_until", "window_order", "valid_until must be after valid_from")
         )
+    days = settings.max_validity_days
+    if end - start > timedelta(days=days):
+        message = f"the window may be at most {days:g} days"
+        problems.append(_problem("valid_until", "window_too_long", message, days=days))
+    ahead = settings.max_start_ahead_days
+    if start > now + timedelta(days=ahead):
+        message = f"valid_from may be at most {ahead:g} days ahead"
+        problems.append(_problem("valid_from", "start_too_far_ahead", message, days=ahead))
+    behind = settings.max_start_behind_hours
+    if start < now - timedelta(hours=behind):
+        message = f"valid_from may be at most {behind:g} hours in the past"
+        problems.append(_problem("valid_from", "start_too_far_behind", message, hours=behind))
     if end <= now:
-        problems.append("valid_until is already past")
-    if problems:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(problems))
+        problems.append(_problem("valid_until", "window_past", "valid_until is already past"))
+    return problems
 
 
 def _zone(name: str | None) -> ZoneInfo | None:

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from pipeline.bus import Topics, open_bus
 from pipeline.cli.options import DbUrl, GraceOption, TopicPrefix, migrated
+from pipeline.cli.registry import CheckpointsOption, open_registry
 from store import DEFAULT_URL, DeclarationsFileError, import_declarations
 from store.csv_import import COLUMNS, parse_time_zone
 from store.db import open_store
@@ -29,7 +30,8 @@ Columns (header on line 1, any order; docs/DECLARATIONS_CSV.md says what each ho
 
 {",".join(COLUMNS)}
 
-Required: plate, valid_from, valid_until. checkpoints: * for any, else ids joined by ;. Times are
+Required: plate, valid_from, valid_until. checkpoints: * for any, else ids joined by ; (codes of
+the checkpoints registry, --checkpoints: a row naming another is rejected). Times are
 ISO 8601 with their offset (or give --assume-tz). Empty filed_at means now, empty filed_via csv.
 
 Example row:
@@ -59,6 +61,7 @@ def import_(
         str | None, typer.Option(help="Zone for times without offset, e.g. Asia/Ho_Chi_Minh.")
     ] = None,
     topic_prefix: TopicPrefix = "",
+    checkpoints: CheckpointsOption = None,
 ) -> None:
     """Import filed declarations from a CSV (the help is IMPORT_HELP)."""
     from matcher.late import resolve_late
@@ -70,11 +73,14 @@ def import_(
             zone = parse_time_zone(assume_tz)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
+    registry = open_registry(checkpoints)
     migrated(db)
     with ExitStack() as stack:
         store = stack.enter_context(open_store(db))
         try:
-            report = import_declarations(store, file, assume_tz=zone)
+            report = import_declarations(
+                store, file, assume_tz=zone, known_checkpoints=registry.codes
+            )
         except DeclarationsFileError as exc:
             err.print(f"[red]error[/red] {exc}")
             raise typer.Exit(2) from None

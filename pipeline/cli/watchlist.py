@@ -37,7 +37,7 @@ def _default_actor() -> str:
 
 By = Annotated[
     str | None,
-    typer.Option("--by", help="Who makes the change, for the audit (default cli:<user>)."),
+    typer.Option("--by", help="Who makes the change, for the audit (default: cli:LOGIN)."),
 ]
 
 

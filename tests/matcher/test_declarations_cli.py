@@ -112,3 +112,33 @@ def test_late_declaration_resolves_the_open_flag_and_publishes_it(
     assert r["resolution"]["actor"] == "system"
     assert isinstance(r["resolution"]["declaration_id"], int)
     assert r["crossed_at"].startswith(T0.strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_rows_naming_a_checkpoint_the_registry_lacks_are_rejected(
+    store: Store, db_url: str, tmp_path: Path
+) -> None:
+    registry = tmp_path / "checkpoints.yaml"
+    registry.write_text(
+        "checkpoints:\n  - {code: QL1A-HAI-VAN, name_vi: Hải Vân, name_en: Hai Van}\n",
+        encoding="utf-8",
+    )
+    csv_file = write_csv(
+        tmp_path / "decl.csv",
+        row("75A-111.11", checkpoints="ql1a-hai-van"),
+        row("75A-222.22", checkpoints="Phong Điền"),
+    )
+    args = ["declarations", "import", str(csv_file), "--db", db_url]
+    result = runner.invoke(app, [*args, "--checkpoints", str(registry)])
+    assert result.exit_code == 1, result.output
+    assert f"{csv_file}:3: rejected: checkpoints: unknown checkpoint 'Phong Điền'" in result.output
+    assert "known: QL1A-HAI-VAN" in result.output
+    with store.session() as session:
+        stored = session.execute(
+            select(Declaration.plate_normalised, Declaration.checkpoints)
+        ).all()
+    assert [tuple(r) for r in stored] == [("75A11111", ["QL1A-HAI-VAN"])]
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("checkpoints: [{code: A}]\n", encoding="utf-8")
+    bad = runner.invoke(app, [*args, "--checkpoints", str(broken)])
+    assert bad.exit_code == 2 and "broken.yaml: checkpoints.0.name_vi: Field required" in bad.output
