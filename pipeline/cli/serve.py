@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from pipeline.cli.options import DbUrl, migrated
+from pipeline.cli.registry import CheckpointsOption, registry_file
 from store import DEFAULT_URL
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def serve(
     evidence_root: Annotated[
         Path, typer.Option(envvar="ENTRYWATCH_EVIDENCE_ROOT", help="Evidence images root.")
     ] = Path("out/evidence"),
+    checkpoints: CheckpointsOption = None,
     migrate_store: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Migrate the store first.")
     ] = True,
@@ -37,7 +39,9 @@ def serve(
     from api.main import create_app
     from api.settings import Settings
 
-    settings = Settings(db_url=db_url, evidence_root=evidence_root)
+    settings = Settings(
+        db_url=db_url, checkpoints_file=registry_file(checkpoints), evidence_root=evidence_root
+    )
     if migrate_store:
         migrated(db_url)
     if workers > 1:
