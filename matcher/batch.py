@@ -22,6 +22,9 @@ class BatchStats:
     flag_ids: list[int] = field(default_factory=list)
     # Seconds per step (poll, decode, prepare, write, publish): where a batch's time goes.
     steps: dict[str, float] = field(default_factory=dict)
+    # Wall-clock time (time.time()) its poll returned: where an entry's time in the matcher
+    # starts (bench.flag_latency splits the latency there).
+    polled_at: float = 0.0
 
 
 @dataclass

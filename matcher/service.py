@@ -244,7 +244,7 @@ class MatcherService:
             messages += more
         if not messages:
             return None
-        batch = Batch(messages, BatchStats(records=len(messages)))
+        batch = Batch(messages, BatchStats(records=len(messages), polled_at=time.time()))
         batch.stats.steps["poll"] = time.perf_counter() - started
         return batch
 
