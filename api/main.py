@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import make_url
 from starlette.types import Scope
 
+from api.alerts import WebhookAlerts
 from api.auth import Principal
 from api.cache import SingleFlight, TtlCache
 from api.docs import mount_docs
@@ -77,9 +79,20 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         if owned:
             app.state.store = open_api_store(settings)
         log.info("EntryWatch API on a %s store", app.state.store.dialect)
+        warning = evidence.missing_evidence_warning(app.state.store, app.state.evidence)
+        if warning:
+            log.warning("%s", warning)
+        alerts = None
+        if settings.webhooks:
+            hooks = WebhookAlerts(app.state.store, settings.webhooks, settings.webhook_timeout_s)
+            alerts = asyncio.create_task(hooks.run(settings.webhook_poll_s))
         try:
             yield
         finally:
+            if alerts is not None:
+                alerts.cancel()
+                with suppress(asyncio.CancelledError):
+                    await alerts
             if owned:
                 app.state.store.close()
 

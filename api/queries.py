@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select
+from fastapi import HTTPException, status
+from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy.engine import Row
 
 from api.schemas import EvidencePublic, FlagPublic
 from matcher.flag_events import flag_event_select, from_row
+from store.plates import CONFUSION_CLASSES, confusion_key
 
 
 def flag_select() -> Select[Any]:
@@ -20,11 +22,50 @@ def flag_select() -> Select[Any]:
 
 def evidence_of(value: Any) -> EvidencePublic:
     if isinstance(value, dict):
-        return EvidencePublic(
-            plate_crop=value.get("plate_crop"), vehicle_snapshot=value.get("vehicle_snapshot")
-        )
+        known = {k: value[k] for k in EvidencePublic.model_fields if value.get(k) is not None}
+        try:
+            return EvidencePublic.model_validate(known)
+        except ValueError:  # a row written by hand: its image ids are still worth showing
+            return EvidencePublic(
+                plate_crop=value.get("plate_crop"), vehicle_snapshot=value.get("vehicle_snapshot")
+            )
     return EvidencePublic()
 
 
 def flag_from_row(row: Row[Any]) -> FlagPublic:
     return from_row(row, FlagPublic)
+
+
+def search_key(plate: str) -> str:
+    """The confusion key of a searched plate (``store.plates.confusion_key``); 422 when it has no
+    letter or digit to search for."""
+    key = confusion_key(plate)
+    if not key:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"plate {plate!r} has no letters or digits to search for",
+        )
+    return key
+
+
+def confusion_key_sql(column: Any) -> ColumnElement[str]:
+    """``store.plates.confusion_key`` computed in SQL (nested REPLACE, the same on SQLite and
+    PostgreSQL), for columns that do not store their key."""
+    expr: Any = column
+    for group in CONFUSION_CLASSES:
+        for ch in group[1:]:
+            expr = func.replace(expr, ch, group[0])
+    result: ColumnElement[str] = expr
+    return result
+
+
+def plate_search(column: Any, plate: str, key_column: Any = None) -> ColumnElement[bool]:
+    """Plates beginning with ``plate``, tolerant of OCR look-alikes: "30K" finds 30K55102, and
+    "3OK55IO2" finds it too (O/0, I/1 share a confusion key). ``key_column``: a stored, indexed
+    confusion key of ``column`` (declarations have one); else the key is computed per row. The
+    key holds only A-Z and 0-9, so it needs no LIKE escaping."""
+    pattern = search_key(plate) + "%"
+    if key_column is not None:
+        found: ColumnElement[bool] = key_column.like(pattern)
+        return found
+    return confusion_key_sql(column).like(pattern)

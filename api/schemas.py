@@ -102,6 +102,9 @@ class ImportReportPublic(BaseModel):
 class EvidencePublic(BaseModel):
     plate_crop: str | None = None
     vehicle_snapshot: str | None = None
+    frame: str | None = None
+    vehicle_box: tuple[int, int, int, int] | None = None
+    plate_box: tuple[int, int, int, int] | None = None
 
 
 class EntryPublic(BaseModel):
@@ -120,6 +123,26 @@ class EntryPublic(BaseModel):
     outcome: str | None = Field(description="The matcher's decision, if it decided this entry.")
 
 
+class CandidatePublic(BaseModel):
+    plate: str
+    score: float = Field(description="Vote weight the candidate gathered.")
+
+
+class EntryDetail(EntryPublic):
+    """One entry with what the plate vote saw: its candidates and how many reads voted."""
+
+    region: str | None
+    reads: int = Field(description="Plate reads that went into the vote.")
+    candidates: list[CandidatePublic] = Field(description="Voted alternatives, best first.")
+    vehicle_confidence: float | None
+    vehicle_box: tuple[int, int, int, int] | None = Field(
+        description="The vehicle at the crossing, in the camera's frame pixels."
+    )
+    source_uri: str | None
+    frame_index: int | None
+    media_time_s: float | None
+
+
 class FlagPublic(FlagEvent):
     """A flag as the REST API serves it: exactly the FlagEvent of its current state, as the flags
     topic carries it (``docs/schemas/flag_event.v1.json``)."""
@@ -134,8 +157,33 @@ class FlagAuditPublic(_Out):
     note: str | None
 
 
+class DeclarationSummary(_Out):
+    """The declaration a flag's decision refers to: its number, window and checkpoints (no
+    personal data: integrators read flags too)."""
+
+    id: int
+    plate: str = Field(validation_alias="plate_normalised")
+    plate_display: str | None
+    checkpoints: list[str] = Field(description="Checkpoint ids; empty: good for any checkpoint.")
+    valid_from: datetime
+    valid_until: datetime
+
+    @field_validator("checkpoints", mode="before")
+    @classmethod
+    def _any_is_empty(cls, value: Any) -> Any:
+        return [] if value == ANY_CHECKPOINT else value
+
+
 class FlagDetail(FlagPublic):
     audit: list[FlagAuditPublic]
+    declaration: DeclarationSummary | None = Field(
+        default=None, description="The declaration of declaration_id, while it exists."
+    )
+
+
+class OpenFlagCount(BaseModel):
+    open: int = Field(description="Flags with status open.")
+    by_priority: dict[int, int] = Field(description="Open flags per priority (0-4).")
 
 
 class FlagAcknowledge(_In):

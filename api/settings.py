@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline.config import STALE_AFTER_S
+from pipeline.config import STALE_AFTER_S, default_evidence_dir
 from plate_reader.formats import get_profile
 
 DEFAULT_DB_URL = "sqlite:///entrywatch.db"
@@ -17,7 +17,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ENTRYWATCH_", extra="forbid")
 
     db_url: str = Field(default=DEFAULT_DB_URL, description="Store URL (SQLite or PostgreSQL).")
-    evidence_root: Path = Field(default=Path("out/evidence"), description="Evidence images root.")
+    evidence_root: Path = Field(
+        default_factory=default_evidence_dir,
+        description="Evidence images root; default ENTRYWATCH_EVIDENCE_DIR, else out/evidence "
+        "(where replay, demo and run write them).",
+    )
     region: str = Field(default="vn", description="Plate format profile filed plates must fit.")
     declare_rate_limit: int = Field(
         default=5, ge=1, description="Declarations one client may file per window."
@@ -64,6 +68,24 @@ class Settings(BaseSettings):
         "list, the cameras view's configured cameras; declarations naming another checkpoint "
         "are refused. None: checkpoints are not checked.",
     )
+    webhooks: dict[int, str] = Field(
+        default_factory=dict,
+        description='Outgoing webhook per flag priority (0-4): a JSON object, {"4": '
+        '"http://host/hook", "3": "..."}; each new flag of that priority is POSTed there as its '
+        "FlagEvent JSON.",
+    )
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60, description="Per webhook POST.")
+    webhook_poll_s: float = Field(default=1.0, gt=0, le=60, description="New-flag poll period.")
+
+    @field_validator("webhooks")
+    @classmethod
+    def _webhook_urls(cls, value: dict[int, str]) -> dict[int, str]:
+        for priority, url in value.items():
+            if not 0 <= priority <= 4:
+                raise ValueError(f"priority {priority}: flag priorities are 0 to 4")
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"priority {priority}: {url[:60]!r} is not an http(s) URL")
+        return value
 
     @field_validator("region")
     @classmethod

@@ -11,6 +11,7 @@ import os
 import re
 import unicodedata
 import warnings
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -131,6 +132,40 @@ class DetectOptions(ConfigModel):
     )
 
 
+# The one evidence root of replay, demo, run and serve: a command's --evidence-dir (or
+# ENTRYWATCH_EVIDENCE_DIR), else the cameras file's ``evidence.dir``, else this folder. One default,
+# so the API looks where the workers wrote.
+DEFAULT_EVIDENCE_DIR: Final = Path("out/evidence")
+EVIDENCE_DIR_ENV: Final = "ENTRYWATCH_EVIDENCE_DIR"
+
+
+def default_evidence_dir() -> Path:
+    """``ENTRYWATCH_EVIDENCE_DIR`` when set, else ``out/evidence``."""
+    return Path(os.environ.get(EVIDENCE_DIR_ENV) or DEFAULT_EVIDENCE_DIR)
+
+
+class EvidenceOptions(ConfigModel):
+    """What a worker keeps of each crossing (``evidence:`` in the YAML, shared by every camera)."""
+
+    dir: Path | None = Field(
+        default=None,
+        description="Evidence root (relative paths: to the working folder); default "
+        "ENTRYWATCH_EVIDENCE_DIR, else out/evidence. A command's --evidence-dir wins.",
+    )
+    jpeg_quality: Annotated[int, Field(ge=30, le=100)] = Field(
+        default=85, description="JPEG quality of every evidence image."
+    )
+    frame_max_px: Annotated[int, Field(ge=320, le=4096)] = Field(
+        default=1280,
+        description="The full frame is kept with its longer side at most this many pixels.",
+    )
+    plate_height_px: Annotated[int, Field(ge=32, le=512)] = Field(
+        default=96,
+        description="Plate crops are upscaled to at least this height (and at least 3x), so an "
+        "operator can read them.",
+    )
+
+
 class ConfigDeprecationWarning(FutureWarning):
     """A config key that still works but has a new spelling (shown to operators by default)."""
 
@@ -224,6 +259,9 @@ class CameraConfig(ConfigModel):
 
 class CamerasFile(ConfigModel):
     cameras: list[CameraConfig] = Field(min_length=1)
+    evidence: EvidenceOptions = Field(
+        default_factory=EvidenceOptions, description="Evidence images: root, quality, sizes."
+    )
 
     @field_validator("cameras")
     @classmethod
@@ -234,6 +272,22 @@ class CamerasFile(ConfigModel):
                 raise ValueError(f"camera_id {cam.camera_id!r} appears twice")
             seen.add(cam.camera_id)
         return cameras
+
+    def only(self, camera_ids: Iterable[str]) -> CamerasFile:
+        """The cameras named, in the file's order: for a worker that runs its share of a config
+        several workers read (``entrywatch run --cameras``). A name the file lacks is a
+        ``ConfigError`` listing the ones it has; a camera named twice counts once."""
+        wanted = set(camera_ids)
+        if not wanted:
+            raise ConfigError("no camera id given")
+        have = [cam.camera_id for cam in self.cameras]
+        missing = sorted(wanted.difference(have))
+        if missing:
+            names = ", ".join(map(repr, missing))
+            raise ConfigError(f"no camera {names} in the config (it has: {', '.join(have)})")
+        return self.model_copy(
+            update={"cameras": [cam for cam in self.cameras if cam.camera_id in wanted]}
+        )
 
 
 def load_cameras(path: str | Path) -> CamerasFile:
@@ -261,4 +315,4 @@ def load_cameras(path: str | Path) -> CamerasFile:
         if "://" not in src and not Path(src).is_absolute():
             src = str((path.parent / src).resolve())
         fixed.append(cam.model_copy(update={"source": src}))
-    return CamerasFile(cameras=fixed)
+    return cameras.model_copy(update={"cameras": fixed})

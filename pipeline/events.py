@@ -123,6 +123,17 @@ class Evidence(_Model):
     vehicle_snapshot: EvidenceText | None = Field(
         default=None, description="Evidence id of the vehicle snapshot at the crossing."
     )
+    frame: EvidenceText | None = Field(
+        default=None,
+        description="Evidence id of the full frame the plate was read on (else the crossing's), "
+        "scaled down to the worker's evidence.frame_max_px.",
+    )
+    vehicle_box: tuple[int, int, int, int] | None = Field(
+        default=None, description="The vehicle in the frame image: x1, y1, x2, y2 in its pixels."
+    )
+    plate_box: tuple[int, int, int, int] | None = Field(
+        default=None, description="The plate in the frame image: x1, y1, x2, y2 in its pixels."
+    )
 
 
 class SourcePosition(_Model):
@@ -171,7 +182,7 @@ class EntryEvent(_Model):
     @model_validator(mode="after")
     def _evidence_in_camera_folder(self) -> EntryEvent:
         # So an id can never point the dashboard, or the evidence route, at another path.
-        for name in ("plate_crop", "vehicle_snapshot"):
+        for name in ("plate_crop", "vehicle_snapshot", "frame"):
             evidence_id = getattr(self.evidence, name)
             if evidence_id is None:
                 continue

@@ -32,10 +32,10 @@ from pipeline.events import (
     VehicleInfo,
     make_event_id,
 )
-from pipeline.evidence import EvidenceStore
+from pipeline.evidence import EvidenceStore, scale_box, shrink_frame
 from pipeline.frames import Frame
 from pipeline.timing import StageTimer
-from pipeline.track_state import PendingCrossing, TrackState
+from pipeline.track_state import PendingCrossing, Scene, TrackState
 from pipeline.tracking import VehicleTracker
 from plate_reader.ocr import DEFAULT_OCR
 from plate_reader.reader import PlateRead
@@ -69,13 +69,17 @@ def software_version() -> str:
         return "0+unknown"
 
 
-def crop(image: np.ndarray, box: np.ndarray, pad: float = 0.0) -> np.ndarray:
-    """Crop ``box`` (xyxy) grown by ``pad`` of its size, clipped to the image."""
-    h, w = image.shape[:2]
+def crop_box(shape: tuple[int, ...], box: np.ndarray, pad: float = 0.0) -> tuple[int, ...]:
+    """``box`` (xyxy) grown by ``pad`` of its size, clipped to an image of ``shape``."""
+    h, w = shape[:2]
     x1, y1, x2, y2 = (float(v) for v in box)
     dx, dy = (x2 - x1) * pad, (y2 - y1) * pad
-    ix1, iy1 = max(0, int(x1 - dx)), max(0, int(y1 - dy))
-    ix2, iy2 = min(w, int(x2 + dx)), min(h, int(y2 + dy))
+    return max(0, int(x1 - dx)), max(0, int(y1 - dy)), min(w, int(x2 + dx)), min(h, int(y2 + dy))
+
+
+def crop(image: np.ndarray, box: np.ndarray, pad: float = 0.0) -> np.ndarray:
+    """Crop ``box`` (xyxy) grown by ``pad`` of its size, clipped to the image."""
+    ix1, iy1, ix2, iy2 = crop_box(image.shape, box, pad)
     return image[iy1:iy2, ix1:ix2]
 
 
@@ -187,6 +191,7 @@ class CameraProcessor:
                 box=(int(box[0]), int(box[1]), int(box[2]), int(box[3])),
                 confidence=float(tracked.confidence[c.row]),
                 snapshot=snapshot.copy(),
+                scene=self._scene(frame, box, None),
             )
 
     def _read_plates(self, frame: Frame, tracked: Detections) -> None:
@@ -200,7 +205,10 @@ class CameraProcessor:
                 wanted.append((state.pending is None, -float(areas[row]), row, state))
         wanted.sort(key=lambda item: item[:3])
         for _, _, row, state in wanted[: self.options.plate_reads_per_frame]:
-            vehicle = crop(frame.image, tracked.xyxy[row], pad=self.options.vehicle_pad)
+            vx1, vy1, vx2, vy2 = crop_box(
+                frame.image.shape, tracked.xyxy[row], pad=self.options.vehicle_pad
+            )
+            vehicle = frame.image[vy1:vy2, vx1:vx2]
             if vehicle.size == 0:
                 continue
             reads = self.reader.read(
@@ -212,7 +220,22 @@ class CameraProcessor:
             x1, y1, x2, y2 = (int(v) for v in best.box)
             if y2 - y1 < self.options.min_plate_height_px:
                 continue
-            state.add_read(best, vehicle[max(0, y1) : y2, max(0, x1) : x2].copy())
+            if state.add_read(best, vehicle[max(0, y1) : y2, max(0, x1) : x2].copy()):
+                plate_box = (vx1 + max(0, x1), vy1 + max(0, y1), vx1 + x2, vy1 + y2)
+                state.best_scene = self._scene(frame, tracked.xyxy[row], plate_box)
+
+    def _scene(
+        self, frame: Frame, vehicle_box: np.ndarray, plate_box: tuple[int, int, int, int] | None
+    ) -> Scene | None:
+        """The frame, shrunk for evidence, with its boxes; nothing when no evidence is kept."""
+        if self.evidence is None:
+            return None
+        image, scale = shrink_frame(frame.image, self.evidence.frame_max_px)
+        return Scene(
+            image,
+            scale_box(tuple(vehicle_box), scale),
+            scale_box(plate_box, scale) if plate_box is not None else None,
+        )
 
     def _due(self, state: TrackState, frame: Frame | None) -> bool:
         if state.pending is None or state.emitted:
@@ -268,11 +291,16 @@ class CameraProcessor:
         evidence = Evidence()
         if self.evidence is not None:
             cam = self.camera.camera_id
+            # The frame the best plate was read on shows both boxes; else the crossing's.
+            scene = state.best_scene or p.scene
             evidence = Evidence(
-                plate_crop=self.evidence.save(cam, event_id, "plate", state.best_crop)
+                plate_crop=self.evidence.save_plate(cam, event_id, state.best_crop)
                 if state.best_crop is not None
                 else None,
                 vehicle_snapshot=self.evidence.save(cam, event_id, "vehicle", p.snapshot),
+                frame=self.evidence.save(cam, event_id, "frame", scene.image) if scene else None,
+                vehicle_box=scene.vehicle_box if scene else None,
+                plate_box=scene.plate_box if scene else None,
             )
         return EntryEvent(
             event_id=event_id,

@@ -252,7 +252,7 @@ def print_summary(console: Console, summaries: list[ReplaySummary]) -> None:
 def run_replays(
     cameras: list[CameraConfig],
     out: TextIO | None,
-    evidence_dir: Path,
+    evidence_dir: Path | EvidenceStore,
     annotate_dir: Path | None,
     ocr: str,
     on_event_extra: list | None = None,
@@ -269,7 +269,9 @@ def run_replays(
 
     detector = YoloVehicleDetector()
     readers: dict[str, PlateReader] = {}
-    evidence = EvidenceStore(evidence_dir)
+    evidence = (
+        evidence_dir if isinstance(evidence_dir, EvidenceStore) else EvidenceStore(evidence_dir)
+    )
     summaries: list[ReplaySummary] = []
     errors: list[str] = []
     ocr_engine = make_ocr(ocr)

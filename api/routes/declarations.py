@@ -25,6 +25,7 @@ from api.deps import (
 )
 from api.idempotency import KEY_LEN, IdempotencyKeys, KeyInFlight, KeyReused
 from api.params import Limit, Offset, RowId
+from api.queries import plate_search
 from api.schemas import (
     DeclarationCreate,
     DeclarationFiled,
@@ -41,7 +42,6 @@ from plate_reader.formats import get_profile
 from store import DeclarationIn, DeclarationsFileError, Store, import_declarations
 from store.csv_import import parse_time_zone
 from store.models import Declaration, utcnow
-from store.plates import normalise_plate
 from store.schemas import UnknownCheckpoint, check_checkpoints
 from store.writes import add_declarations, remove_declaration
 
@@ -177,7 +177,11 @@ def list_declarations(
     limit: Limit = 50,
     offset: Offset = 0,
     plate: Annotated[
-        str | None, Query(max_length=20, description="Plate or its beginning, any punctuation.")
+        str | None,
+        Query(
+            max_length=20,
+            description="Plate or its beginning, any punctuation; OCR look-alikes match.",
+        ),
     ] = None,
     valid_at: Annotated[
         AwareDatetime | None, Query(description="Only declarations valid at this time.")
@@ -186,14 +190,10 @@ def list_declarations(
 ) -> DeclarationPage:
     """Newest first; search by plate prefix, validity time and channel."""
     query = select(Declaration)
-    if plate is not None:
-        wanted = normalise_plate(plate)
-        if not wanted:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                f"plate {plate!r} has no letters or digits to search for",
-            )
-        query = query.where(Declaration.plate_normalised.startswith(wanted, autoescape=True))
+    if plate is not None:  # a prefix, OCR look-alikes alike, by the indexed confusion key
+        query = query.where(
+            plate_search(Declaration.plate_normalised, plate, Declaration.confusion_key)
+        )
     if valid_at is not None:
         query = query.where(Declaration.valid_from <= valid_at, Declaration.valid_until > valid_at)
     if filed_via is not None:

@@ -9,16 +9,19 @@ from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from api.cache import SingleFlight, TtlCache
+from api.csv_export import AcceptHeader, FormatQuery, csv_response, page_size, wants_csv
 from api.deps import OperatorDep, ReaderDep, SessionDep, SettingsDep, StoreDep
 from api.live import FlagCursor, stream_flags
-from api.params import MAX_ID, Limit, RowId, TimeRangeDep
-from api.queries import flag_from_row, flag_select
+from api.params import MAX_ID, MAX_LIMIT, RowId, TimeRangeDep
+from api.queries import flag_from_row, flag_select, plate_search, search_key
 from api.schemas import (
+    DeclarationSummary,
     FlagAcknowledge,
     FlagAuditPublic,
     FlagDetail,
@@ -32,7 +35,7 @@ from api.schemas import (
 from matcher import lifecycle
 from pipeline.events import FlagEvent
 from store import Store
-from store.models import Entry, Flag, FlagAudit
+from store.models import Declaration, Entry, Flag, FlagAudit
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/flags", tags=["flags"])
@@ -40,25 +43,51 @@ router = APIRouter(prefix="/api/flags", tags=["flags"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such flag"}}
 
 
-@router.get("", response_model=FlagPage)
+@router.get(
+    "",
+    response_model=FlagPage,
+    responses={200: {"content": {"text/csv": {}}, "description": "A page (JSON) or every match"}},
+)
 async def list_flags(
     request: Request,
     store: StoreDep,
     _: ReaderDep,
     window: TimeRangeDep,
-    limit: Limit = 50,
+    limit: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_LIMIT, description="Page size (default 50; CSV: every match)."),
+    ] = None,
     status_: Annotated[FlagStatus | None, Query(alias="status")] = None,
     reason: FlagReason | None = None,
     checkpoint: Annotated[str | None, Query(max_length=128)] = None,
     camera_id: Annotated[str | None, Query(max_length=128)] = None,
+    plate: Annotated[
+        str | None,
+        Query(
+            max_length=20,
+            description="Plate or its beginning, any punctuation; OCR look-alikes match "
+            "(0/O/D/Q, 1/I/7/T, 2/Z, 5/S, 6/G, 8/B).",
+        ),
+    ] = None,
     before_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Keyset page: ids below.")
     ] = None,
+    format_: FormatQuery = None,
+    accept: AcceptHeader = None,
 ) -> Response:
-    """Newest first. Page with ``before_id`` = the previous page's ``next_before_id``.
+    """Newest first. Page with ``before_id`` = the previous page's ``next_before_id``. As CSV
+    (``format=csv`` or ``Accept: text/csv``): every match, up to 10,000 rows.
 
     Identical queries within ``ENTRYWATCH_LIST_CACHE_S`` (250 ms) share one database read."""
-    query = FlagQuery(status_, reason, checkpoint, camera_id, window.since, window.until, before_id)
+    if plate is not None:
+        search_key(plate)  # 422 before any read for a plate with nothing to search for
+    query = FlagQuery(
+        status_, reason, checkpoint, camera_id, plate, window.since, window.until, before_id
+    )
+    if wants_csv(format_, accept):
+        flags = await anyio.to_thread.run_sync(_flags, store, query, page_size(limit, True))
+        return csv_response("flags", CSV_COLUMNS, (_csv_row(f) for f in flags[0]))
+    limit = page_size(limit, False)
     cache: TtlCache[bytes] = request.app.state.flag_list_cache
     body = cache.get((query, limit))
     if body is None:
@@ -74,13 +103,23 @@ class FlagQuery:
     reason: str | None
     checkpoint: str | None
     camera_id: str | None
+    plate: str | None
     since: datetime | None
     until: datetime | None
     before_id: int | None
 
 
 def _flag_page_json(store: Store, f: FlagQuery, limit: int) -> bytes:
+    items, more = _flags(store, f, limit)
+    page = FlagPage(items=items, next_before_id=items[-1].flag_id if more and items else None)
+    return page.model_dump_json().encode()
+
+
+def _flags(store: Store, f: FlagQuery, limit: int) -> tuple[list[FlagPublic], bool]:
+    """Up to ``limit`` flags of the query, newest first, and whether there are more."""
     query = flag_select()
+    if f.plate is not None:
+        query = query.where(plate_search(Entry.plate_normalised, f.plate))
     if f.status is not None:
         query = query.where(Flag.status == f.status)
     if f.reason is not None:
@@ -97,10 +136,53 @@ def _flag_page_json(store: Store, f: FlagQuery, limit: int) -> bytes:
         query = query.where(Flag.id < f.before_id)
     with store.session() as session:
         rows = session.execute(query.order_by(Flag.id.desc()).limit(limit + 1)).all()
-    items = [flag_from_row(r) for r in rows[:limit]]
-    more = len(rows) > limit
-    page = FlagPage(items=items, next_before_id=items[-1].flag_id if more and items else None)
-    return page.model_dump_json().encode()
+    return [flag_from_row(r) for r in rows[:limit]], len(rows) > limit
+
+
+CSV_COLUMNS = (
+    "flag_id",
+    "status",
+    "priority",
+    "reason",
+    "detail",
+    "plate",
+    "plate_display",
+    "camera_id",
+    "checkpoint",
+    "crossed_at",
+    "created_at",
+    "updated_at",
+    "declaration_id",
+    "confidence",
+    "outcome",
+    "resolved_by",
+    "resolution_note",
+    "event_id",
+)
+
+
+def _csv_row(f: FlagPublic) -> tuple[Any, ...]:
+    r = f.resolution
+    return (
+        f.flag_id,
+        f.status.value,
+        f.priority,
+        f.reason.value,
+        f.detail,
+        f.plate,
+        f.plate_display,
+        f.camera_id,
+        f.checkpoint,
+        f.crossed_at,
+        f.created_at,
+        f.updated_at,
+        f.declaration_id,
+        f.confidence,
+        r.outcome.value if r else None,
+        r.actor if r else None,
+        r.note if r else None,
+        f.event_id,
+    )
 
 
 @router.get("/stream", response_class=StreamingResponse)
@@ -127,7 +209,12 @@ def get_flag(flag_id: RowId, session: SessionDep, _: ReaderDep) -> FlagDetail:
     row = session.execute(flag_select().where(Flag.id == flag_id)).first()
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"flag {flag_id} not found")
-    return FlagDetail(**flag_from_row(row).model_dump(), audit=_audit(session, flag_id))
+    flag = flag_from_row(row)
+    declaration = None
+    if flag.declaration_id is not None:
+        found = session.get(Declaration, flag.declaration_id)
+        declaration = DeclarationSummary.model_validate(found) if found is not None else None
+    return FlagDetail(**flag.model_dump(), audit=_audit(session, flag_id), declaration=declaration)
 
 
 @router.get("/{flag_id}/audit", response_model=list[FlagAuditPublic], responses=_NOT_FOUND)

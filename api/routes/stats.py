@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from api.deps import ReaderDep, SessionDep
 from api.params import TimeRangeDep
-from api.schemas import HourlyStat
+from api.schemas import HourlyStat, OpenFlagCount
+from pipeline.events import FlagStatus
 from store.models import Entry, Flag, utcnow
 
 router = APIRouter(prefix="/api/stats", tags=["stats"])
@@ -48,6 +49,19 @@ def hourly(session: SessionDep, _: ReaderDep, window: TimeRangeDep) -> list[Hour
         HourlyStat(checkpoint=r.checkpoint, hour=_as_time(r.hour), entries=r.entries, flags=r.flags)
         for r in session.execute(query)
     ]
+
+
+@router.get("/open-flags", response_model=OpenFlagCount)
+def open_flags(session: SessionDep, _: ReaderDep) -> OpenFlagCount:
+    """How many flags are open, in all and per priority (the dashboard's header and tab title).
+    One grouped count on the (status, id) index."""
+    rows = session.execute(
+        select(Flag.priority, func.count(Flag.id))
+        .where(Flag.status == FlagStatus.OPEN.value)
+        .group_by(Flag.priority)
+    ).all()
+    by_priority = {int(p): int(n) for p, n in rows}
+    return OpenFlagCount(open=sum(by_priority.values()), by_priority=by_priority)
 
 
 def _hour(session: Session, column: Any) -> ColumnElement[Any]:

@@ -20,7 +20,13 @@ from rich.table import Table
 
 from matcher.local import InProcessMatcher
 from matcher.rules import Decision
-from pipeline.config import CameraConfig, ConfigError, LineConfig, load_cameras
+from pipeline.cli.options import EvidenceDir, evidence_store
+from pipeline.config import (
+    CameraConfig,
+    ConfigError,
+    LineConfig,
+    load_cameras,
+)
 from pipeline.events import EntryEvent
 from pipeline.replay import print_summary, run_replays
 from plate_reader.ocr import DEFAULT_OCR, OCR_HELP
@@ -109,8 +115,11 @@ def run_demo(
     *,
     results: Console | None = None,
     ocr: str = DEFAULT_OCR,
+    evidence_dir: Path | None = None,
 ) -> int:
-    """Replay, match and print; the entries and flags tables go to ``results`` (stdout)."""
+    """Replay, match and print; the entries and flags tables go to ``results`` (stdout).
+    Evidence goes to ``evidence_dir``, else the one default every command shares (so ``serve``
+    finds it without being told)."""
     shown = results if results is not None else Console()
     if results is None and not shown.is_terminal:
         shown = Console(width=160)  # a file or pipe: whole camera ids, no 80-column cut
@@ -136,12 +145,13 @@ def run_demo(
             console.print(f"[yellow]  line {row_error.line}: {row_error.reason}[/yellow]")
 
         events: list[EntryEvent] = []
-        evidence = (out_dir / "evidence").resolve()
+        store_of_evidence = evidence_store(evidence_dir, config)
+        evidence = store_of_evidence.root.resolve()
         with (out_dir / "entries.jsonl").open("w", encoding="utf-8") as out:
             summaries, errors = run_replays(
                 cameras,
                 out,
-                evidence,
+                store_of_evidence,
                 None,
                 ocr,
                 on_event_extra=events,
@@ -158,7 +168,7 @@ def run_demo(
         )
         shown.print("See them in the dashboard (http://127.0.0.1:8000/):", highlight=False)
         shown.print(
-            f"entrywatch serve --db {url} --evidence-root {evidence}",
+            f"entrywatch serve --db {url} --evidence-dir {evidence}",
             soft_wrap=True,
             highlight=False,
         )
@@ -197,6 +207,7 @@ def demo(
         "out/demo"
     ),
     ocr: Annotated[str, typer.Option(help=OCR_HELP)] = DEFAULT_OCR,
+    evidence_dir: EvidenceDir = None,
 ) -> None:
     """Replay the sample clips, match entries against sample declarations, print the flags.
 
@@ -204,4 +215,6 @@ def demo(
     """
     folder = samples if samples is not None else samples_dir()
     filed = declarations if declarations is not None else folder / "declarations.csv"
-    raise typer.Exit(run_demo(folder, config, filed, out_dir, err, ocr=ocr))
+    raise typer.Exit(
+        run_demo(folder, config, filed, out_dir, err, ocr=ocr, evidence_dir=evidence_dir)
+    )

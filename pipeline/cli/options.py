@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+from pipeline.config import (
+    EVIDENCE_DIR_ENV,
+    ConfigError,
+    EvidenceOptions,
+    default_evidence_dir,
+    load_cameras,
+)
+
+if TYPE_CHECKING:
+    from pipeline.evidence import EvidenceStore
 
 DbUrl = Annotated[
     str,
@@ -42,6 +55,45 @@ def region_or_default(region: str | None, configured: str | None = None) -> str:
     if chosen not in REGIONS:
         fail(f"--region {chosen!r}: not a plate format profile; use {', '.join(REGIONS)}")
     return chosen
+
+
+EvidenceDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--evidence-dir",
+        envvar=EVIDENCE_DIR_ENV,
+        metavar="FOLDER",
+        show_default=False,
+        help="Evidence images root, the same for replay, demo, run and serve. Default: the "
+        "cameras file's evidence.dir, else out/evidence.",
+    ),
+]
+
+
+def evidence_options(config: Path | None) -> EvidenceOptions:
+    """The ``evidence:`` section of a cameras file (defaults without one or where it is broken:
+    the command that loads the cameras says what is wrong with the file)."""
+    if config is None:
+        return EvidenceOptions()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # said once, by the cameras' own load
+            return load_cameras(config).evidence
+    except ConfigError:
+        return EvidenceOptions()
+
+
+def evidence_root(given: Path | None, options: EvidenceOptions) -> Path:
+    """--evidence-dir (or ENTRYWATCH_EVIDENCE_DIR), else the config's ``evidence.dir``, else
+    out/evidence: one order for every command."""
+    return given or options.dir or default_evidence_dir()
+
+
+def evidence_store(given: Path | None, config: Path | None = None) -> EvidenceStore:
+    from pipeline.evidence import EvidenceStore
+
+    options = evidence_options(config)
+    return EvidenceStore.from_options(evidence_root(given, options), options)
 
 
 TopicPrefix = Annotated[

@@ -14,7 +14,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from pipeline.bus import Topics, open_bus, publish_event
-from pipeline.cli.options import RegionOption, fail, region_or_default
+from pipeline.cli.options import (
+    EvidenceDir,
+    RegionOption,
+    evidence_store,
+    fail,
+    region_or_default,
+)
 from pipeline.config import CameraConfig, ConfigError, LineConfig, load_cameras, slug_camera_id
 from pipeline.frame_grab import frame_size
 from pipeline.line_spec import (
@@ -202,9 +208,7 @@ def replay(
     output: Annotated[
         str, typer.Option("--output", "-o", help="JSON Lines file for events, '-' for stdout.")
     ] = "-",
-    evidence_dir: Annotated[Path, typer.Option(help="Where evidence images go.")] = Path(
-        "evidence"
-    ),
+    evidence_dir: EvidenceDir = None,
     annotate: Annotated[
         Path | None, typer.Option(help="Write annotated videos to this folder.")
     ] = None,
@@ -253,7 +257,7 @@ def replay(
         summaries, errors = run_replays(
             cameras,
             out,
-            evidence_dir,
+            evidence_store(evidence_dir, config),
             annotate,
             ocr,
             show_progress=progress,

@@ -1,4 +1,5 @@
-"""``entrywatch run``: the live worker for every camera of a config, until SIGTERM.
+"""``entrywatch run``: the live worker for the cameras of a config (every one, or those
+``--cameras`` names), until SIGTERM.
 
 SIGTERM/SIGINT: stop capture, finish the tracks in flight, publish their entries, flush, exit 0.
 SIGHUP: reload the config; only cameras whose config changed are restarted (a config with an
@@ -15,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.options import migrated
+from pipeline.cli.options import EvidenceDir, evidence_store, migrated
 from pipeline.cli.signals import Signals
 from pipeline.config import CamerasFile, ConfigError, load_cameras
 from plate_reader.ocr import DEFAULT_OCR, OCR_HELP
@@ -34,6 +35,16 @@ def _load(config: Path) -> CamerasFile:
     return cams
 
 
+def _select(cams: CamerasFile, only: list[str] | None, config: Path) -> CamerasFile:
+    """``only`` the cameras named (``--cameras``), else all; checked again on every reload."""
+    if only is None:
+        return cams
+    try:
+        return cams.only(only)
+    except ConfigError as exc:
+        raise ConfigError(f"{config}: {exc}") from None
+
+
 def run(
     config: Annotated[Path, typer.Option("--config", "-c", help="Cameras YAML.")] = Path(
         "configs/cameras.yaml"
@@ -50,9 +61,14 @@ def run(
     out: Annotated[
         Path | None, typer.Option(help="Also write entries as JSON Lines here ('-' for stdout).")
     ] = None,
-    evidence_dir: Annotated[
-        Path | None, typer.Option(help="Save plate crops and vehicle snapshots here.")
-    ] = None,
+    evidence_dir: EvidenceDir = None,
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence/--no-evidence",
+            help="Save full frames, plate crops and vehicle snapshots (under --evidence-dir).",
+        ),
+    ] = True,
     threads: Annotated[
         int,
         typer.Option(
@@ -66,19 +82,31 @@ def run(
     health_interval: Annotated[float, typer.Option(help="Seconds between health rounds.")] = 2.0,
     ocr: Annotated[str, typer.Option(help=OCR_HELP)] = DEFAULT_OCR,
     topic_prefix: Annotated[str, typer.Option(help="Prefix for the bus topics.")] = "",
+    cameras: Annotated[
+        str | None,
+        typer.Option(
+            "--cameras",
+            help="Run only these cameras of the config (camera_ids, comma-separated): several "
+            "workers share one config, each its own cameras. Default: every camera.",
+        ),
+    ] = None,
 ) -> None:
     """Run live cameras: capture, detect, track, read plates, publish entries; report health."""
     from pipeline.bus import Topics, open_bus
-    from pipeline.evidence import EvidenceStore
     from pipeline.worker.models import SharedModels
     from pipeline.worker.sink import EventSink
     from pipeline.worker.status_store import StatusWriter
     from pipeline.worker.supervisor import Supervisor
 
+    only = None if cameras is None else [c.strip() for c in cameras.split(",") if c.strip()]
     try:
-        cameras = _load(config)
+        loaded = _load(config)
     except ConfigError as exc:
         raise typer.BadParameter(str(exc), param_hint="--config") from None
+    try:
+        chosen = _select(loaded, only, config)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--cameras") from None
     signals = Signals(reload=True)
     signals.install()
     with ExitStack() as stack:
@@ -100,11 +128,11 @@ def run(
             listeners.append(writer.write)
         log.info("loading models")
         models = SharedModels(ocr=ocr, threads=threads, slots=slots)
-        models.warm_up({c.region for c in cameras.cameras if c.enabled})
+        models.warm_up({c.region for c in chosen.cameras if c.enabled})
         supervisor = Supervisor(
             models,
             sink,
-            evidence=EvidenceStore(evidence_dir) if evidence_dir else None,
+            evidence=evidence_store(evidence_dir, config) if evidence else None,
             listeners=listeners,
         )
         if metrics_port is not None:
@@ -113,7 +141,7 @@ def run(
             serve_metrics(metrics_port, lambda: supervisor.latest, addr=metrics_addr)
             log.info("metrics on http://%s:%d/metrics", metrics_addr, metrics_port)
         if not signals.stop.is_set():  # a SIGTERM while the models loaded: start nothing
-            supervisor.apply(cameras)
+            supervisor.apply(chosen)
         log.info(
             "running %d camera(s); SIGTERM stops, SIGHUP reloads %s",
             len(supervisor.workers),
@@ -125,7 +153,7 @@ def run(
             if signals.reload_requested and not signals.stop.is_set():
                 signals.reload_requested = False
                 try:
-                    supervisor.apply(_load(config))
+                    supervisor.apply(_select(_load(config), only, config))
                 except ConfigError as exc:
                     log.error("reload refused, cameras unchanged: %s", exc)
             supervisor.report()

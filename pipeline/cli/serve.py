@@ -10,6 +10,7 @@ import typer
 
 from pipeline.cli.options import DbUrl, migrated
 from pipeline.cli.registry import CheckpointsOption, registry_file
+from pipeline.config import EVIDENCE_DIR_ENV, default_evidence_dir
 from store import DEFAULT_URL
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,17 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     evidence_root: Annotated[
-        Path, typer.Option(envvar="ENTRYWATCH_EVIDENCE_ROOT", help="Evidence images root.")
-    ] = Path("out/evidence"),
+        Path | None,
+        typer.Option(
+            "--evidence-dir",
+            "--evidence-root",
+            envvar=[EVIDENCE_DIR_ENV, "ENTRYWATCH_EVIDENCE_ROOT"],
+            metavar="FOLDER",
+            show_default=False,
+            help="Evidence images root, where replay, demo and run write them. Default: "
+            "out/evidence (ENTRYWATCH_EVIDENCE_DIR).",
+        ),
+    ] = None,
     checkpoints: CheckpointsOption = None,
     migrate_store: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Migrate the store first.")
@@ -40,7 +50,9 @@ def serve(
     from api.settings import Settings
 
     settings = Settings(
-        db_url=db_url, checkpoints_file=registry_file(checkpoints), evidence_root=evidence_root
+        db_url=db_url,
+        checkpoints_file=registry_file(checkpoints),
+        evidence_root=evidence_root or default_evidence_dir(),
     )
     if migrate_store:
         migrated(db_url)

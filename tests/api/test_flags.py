@@ -24,7 +24,13 @@ def test_list_filters_and_pages(client: TestClient, store: Store, keys: Keys) ->
     assert [f["flag_id"] for f in page["items"]] == sorted(a + b, reverse=True)
     first = page["items"][0]
     assert first["reason"] == "unreadable" and first["camera_id"] == "cam-b"
-    assert set(first["evidence"]) == {"plate_crop", "vehicle_snapshot"}
+    assert set(first["evidence"]) == {
+        "plate_crop",
+        "vehicle_snapshot",
+        "frame",
+        "vehicle_box",
+        "plate_box",
+    }
 
     page = client.get("/api/flags", params={"checkpoint": "CP-A"}, headers=h).json()
     assert [f["flag_id"] for f in page["items"]] == sorted(a, reverse=True)

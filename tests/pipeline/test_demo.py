@@ -34,5 +34,8 @@ def test_demo_runs_from_a_temporary_directory(tmp_path: Path) -> None:
     last = out.strip().splitlines()[-1]
     db = tmp_path / "out" / "demo" / "entrywatch.db"
     assert last.startswith("entrywatch serve --db sqlite:///") and str(db) in last
-    assert "--evidence-root" in last
+    # One evidence root for every command: the demo writes where serve looks by default.
+    evidence = tmp_path / "out" / "evidence"
+    assert f"--evidence-dir {evidence}" in last
+    assert list(evidence.glob("*/*-frame.jpg")) and list(evidence.glob("*/*-plate.jpg"))
     assert db.is_file() and (tmp_path / "out" / "demo" / "entries.jsonl").stat().st_size > 0
