@@ -233,9 +233,11 @@ class CameraPublic(_Out):
     frames_dropped: int
     reconnects: int
     inference_ms: float | None
-    status: Literal["ok", "stale", "error", "stopped"]
+    status: Literal["ok", "stale", "error", "stopped", "waiting"] = Field(
+        description="waiting: in the checkpoints registry, but no worker has reported it yet."
+    )
     error: str | None
-    updated_at: datetime
+    updated_at: datetime | None = Field(description="Last worker report (null: none yet).")
 
 
 class Health(BaseModel):

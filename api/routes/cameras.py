@@ -1,11 +1,13 @@
-"""Camera health, as the workers report it; "stale" when no frame came for a while."""
+"""Camera health, as the workers report it; "stale" when no frame came for a while. Cameras of
+the checkpoints registry that no worker has reported yet are listed too, as "waiting", so a
+freshly configured (or never started) camera is seen missing instead of not seen at all."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from api.deps import ReaderDep, SessionDep, SettingsDep
+from api.deps import CheckpointsDep, ReaderDep, SessionDep, SettingsDep
 from api.schemas import CameraPublic
 from store.models import CameraStatus, utcnow
 
@@ -13,7 +15,9 @@ router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 
 
 @router.get("", response_model=list[CameraPublic])
-def list_cameras(session: SessionDep, settings: SettingsDep, _: ReaderDep) -> list[CameraPublic]:
+def list_cameras(
+    session: SessionDep, settings: SettingsDep, registry: CheckpointsDep, _: ReaderDep
+) -> list[CameraPublic]:
     now = utcnow()
     out = []
     for row in session.scalars(select(CameraStatus).order_by(CameraStatus.camera_id)):
@@ -36,4 +40,24 @@ def list_cameras(session: SessionDep, settings: SettingsDep, _: ReaderDep) -> li
                 updated_at=row.updated_at,
             )
         )
-    return out
+    reported = {c.camera_id for c in out}
+    for camera_id, checkpoint in registry.cameras().items():
+        if camera_id not in reported:
+            out.append(_waiting(camera_id, checkpoint))
+    return sorted(out, key=lambda c: c.camera_id)
+
+
+def _waiting(camera_id: str, checkpoint: str) -> CameraPublic:
+    return CameraPublic(
+        camera_id=camera_id,
+        checkpoint=checkpoint,
+        last_frame_at=None,
+        age_s=None,
+        fps=None,
+        frames_dropped=0,
+        reconnects=0,
+        inference_ms=None,
+        status="waiting",
+        error=None,
+        updated_at=None,
+    )

@@ -144,3 +144,29 @@ def test_a_bad_registry_names_the_file_and_field(tmp_path: Path, text: str, mess
     assert message in str(caught.value)
     with pytest.raises(ConfigError, match="no such file"):
         load_checkpoints(tmp_path / "missing.yaml")
+
+
+def test_configured_cameras_are_listed_before_their_first_frame(
+    checked: TestClient, store: Store, keys: Keys
+) -> None:
+    from store.writes import upsert_camera_status
+
+    with store.transaction() as session:
+        upsert_camera_status(
+            session,
+            camera_id="hue-ql1a-north-01",
+            checkpoint="QL1A-PHONG-DIEN",
+            last_frame_at=datetime.now(UTC),
+            fps=10.0,
+        )
+    cams = checked.get("/api/cameras", headers=keys.headers("integrator")).json()
+    states = {c["camera_id"]: (c["checkpoint"], c["status"]) for c in cams}
+    assert states == {
+        "hue-ql1a-north-01": ("QL1A-PHONG-DIEN", "ok"),
+        "hue-ql1a-south-01": ("QL1A-HAI-VAN", "waiting"),
+        "hue-ql49-west-01": ("QL49-A-LUOI", "waiting"),
+        "hue-ql49-west-02": ("QL49-A-LUOI", "waiting"),
+    }
+    assert [c["camera_id"] for c in cams] == sorted(states)
+    waiting = next(c for c in cams if c["status"] == "waiting")
+    assert waiting["last_frame_at"] is None and waiting["updated_at"] is None
