@@ -1,4 +1,10 @@
-"""How a detector's ONNX Runtime session runs: execution providers, threads, graph optimisation.
+"""How a detector's ONNX model runs: the engine, execution providers, threads, graph optimisation.
+
+Two engines run the same ``.onnx`` files: onnxruntime (every provider: CPU, CUDA, TensorRT) and
+OpenVINO's CPU runtime (``detectors.openvino_session``: bfloat16 on CPUs with AMX, about three
+times onnxruntime's fp32 there). ``engine="auto"`` (the default) takes OpenVINO when only the CPU
+is asked for and the package is installed, onnxruntime otherwise; ``$ENTRYWATCH_ENGINE`` sets it
+for a process.
 
 One ``RuntimeOptions`` per process (the worker's model pool, replay, ``read``). Providers are
 named short (``cpu``, ``cuda``, ``tensorrt``, ``openvino``) or in ONNX Runtime's own spelling
@@ -9,11 +15,16 @@ a GPU machine still runs (slowly) on a CPU one. A name that is no provider at al
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+Engine = Literal["auto", "onnxruntime", "openvino"]
+ENGINES: tuple[str, ...] = ("auto", "onnxruntime", "openvino")
+ENGINE_ENV = "ENTRYWATCH_ENGINE"
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +88,30 @@ def choose_providers(requested: Sequence[str], available: Sequence[str]) -> list
     return [*chosen, CPU]
 
 
+def engine_from_env() -> str:
+    """``$ENTRYWATCH_ENGINE`` (``auto``, ``onnxruntime``, ``openvino``); ``auto`` when unset."""
+    return os.environ.get(ENGINE_ENV, "").strip().lower() or "auto"
+
+
+def choose_engine(engine: str, providers: Sequence[str], openvino_installed: bool) -> str:
+    """The engine that runs a model: OpenVINO for a CPU-only ``auto`` where it is installed; an
+    explicit ``openvino`` without the package, or with a GPU provider asked, is an error."""
+    gpu = [p for p in providers if p != CPU]
+    if engine == "onnxruntime":
+        return engine
+    if engine == "openvino":
+        if not openvino_installed:
+            raise ProviderError("engine openvino asked for, but the openvino package is missing")
+        if gpu:
+            raise ProviderError(
+                f"engine openvino runs on the CPU only; {', '.join(gpu)} needs engine onnxruntime"
+            )
+        return engine
+    if engine != "auto":
+        raise ProviderError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    return "openvino" if openvino_installed and not gpu else "onnxruntime"
+
+
 @dataclass(frozen=True)
 class RuntimeOptions:
     """How every detector session of a process runs.
@@ -85,16 +120,27 @@ class RuntimeOptions:
     The worker runs one 1-thread session per pool slot (``pipeline/worker/models.py`` says why).
     ``spin``: let idle pool threads spin; faster alone on a machine, but a spinning thread
     steals the core from the other cameras and processes, so it is off unless asked.
+    ``precision``: OpenVINO's inference precision (None: its default, bf16 where the CPU has
+    AMX or AVX-512 BF16, else f32; ``f32`` to force full precision).
     """
 
     providers: tuple[str, ...] = field(default_factory=providers_from_env)
     threads: int | None = None
     spin: bool = False
+    engine: str = field(default_factory=engine_from_env)
+    precision: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "providers", parse_providers(self.providers) or (CPU,))
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"threads must be at least 1, not {self.threads}")
+        if self.engine not in ENGINES:
+            raise ProviderError(f"unknown engine {self.engine!r}: use one of {', '.join(ENGINES)}")
+
+    @property
+    def resolved_engine(self) -> str:
+        installed = importlib.util.find_spec("openvino") is not None
+        return choose_engine(self.engine, self.providers, installed)
 
     def session_options(self) -> Any:
         import onnxruntime as ort
@@ -111,7 +157,12 @@ class RuntimeOptions:
         return options
 
     def open_session(self, model_path: str) -> Any:
-        """An ``onnxruntime.InferenceSession`` for ``model_path`` on the chosen providers."""
+        """A session for ``model_path``: OpenVINO's (``detectors.openvino_session``) or an
+        ``onnxruntime.InferenceSession`` on the chosen providers."""
+        if self.resolved_engine == "openvino":
+            from detectors.openvino_session import OpenVinoSession
+
+            return OpenVinoSession(model_path, self.threads, self.precision)
         import onnxruntime as ort
 
         providers = choose_providers(self.providers, ort.get_available_providers())

@@ -12,9 +12,11 @@ from onnx import TensorProto, helper
 
 from detectors.runtime import (
     CPU,
+    ENGINE_ENV,
     PROVIDERS_ENV,
     ProviderError,
     RuntimeOptions,
+    choose_engine,
     choose_providers,
     parse_providers,
     providers_from_env,
@@ -91,7 +93,7 @@ def test_a_gpu_config_runs_on_the_cpu_of_a_machine_without_one(
 
     if "CUDAExecutionProvider" in ort.get_available_providers():
         pytest.skip("this onnxruntime has CUDA: the fallback is not exercised")
-    runtime = RuntimeOptions(providers=("tensorrt", "cuda", "cpu"), threads=1)
+    runtime = RuntimeOptions(providers=("tensorrt", "cuda", "cpu"), threads=1, engine="auto")
     with caplog.at_level(logging.WARNING, logger="detectors.runtime"):
         session = runtime.open_session(_tiny_model(tmp_path / "tiny.onnx"))
     assert session.get_providers() == [CPU]
@@ -107,3 +109,32 @@ def test_session_options_carry_threads_and_full_graph_optimisation() -> None:
     assert options.intra_op_num_threads == 3
     assert options.inter_op_num_threads == 1
     assert options.graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+
+
+def test_auto_takes_openvino_for_the_cpu_where_installed_and_onnxruntime_for_a_gpu() -> None:
+    cpu, cuda = (CPU,), ("CUDAExecutionProvider", CPU)
+    assert choose_engine("auto", cpu, openvino_installed=True) == "openvino"
+    assert choose_engine("auto", cpu, openvino_installed=False) == "onnxruntime"
+    assert choose_engine("auto", cuda, openvino_installed=True) == "onnxruntime"
+    assert choose_engine("onnxruntime", cpu, openvino_installed=True) == "onnxruntime"
+    with pytest.raises(ProviderError, match="CUDAExecutionProvider needs engine onnxruntime"):
+        choose_engine("openvino", cuda, openvino_installed=True)
+    with pytest.raises(ProviderError, match="openvino package is missing"):
+        choose_engine("openvino", cpu, openvino_installed=False)
+    with pytest.raises(ProviderError, match="unknown engine 'tvm'"):
+        RuntimeOptions(providers=("cpu",), engine="tvm")
+
+
+def test_the_engine_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENGINE_ENV, "onnxruntime")
+    assert RuntimeOptions(providers=("cpu",)).resolved_engine == "onnxruntime"
+
+
+def test_an_openvino_session_runs_the_model_like_onnxruntime(tmp_path: Path) -> None:
+    pytest.importorskip("openvino")
+    path = _tiny_model(tmp_path / "tiny.onnx")
+    session = RuntimeOptions(providers=("cpu",), threads=1, engine="openvino").open_session(path)
+    assert session.get_providers()[0].startswith("OpenVINO-CPU")
+    assert [p.name for p in session.get_outputs()] == ["y"]
+    (y,) = session.run(None, {"x": np.array([1.0, 2.0], dtype=np.float32)})
+    assert y.tolist() == [2.0, 3.0]
