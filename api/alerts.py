@@ -35,17 +35,21 @@ class WebhookAlerts:
         self.hooks = dict(hooks)
         self.timeout_s = timeout_s
         self.poller: FlagPoller | None = None
+        self.first_new_id = 1
         self.posted: OrderedDict[int, None] = OrderedDict()
 
     def poll_once(self) -> int:
         """Post every flag opened since the last call; returns how many were posted."""
         if self.poller is None:
             self.poller = FlagPoller.start(self.store, None)
+            self.first_new_id = self.poller.last_id + 1
             return 0
         sent = 0
         for flag in self.poller.poll():
             if flag.status != FlagStatus.OPEN or flag.flag_id in self.posted:
                 continue
+            if flag.flag_id < self.first_new_id:
+                continue  # raised before start-up (the poller's look-back sends recent changes)
             self.posted[flag.flag_id] = None
             if len(self.posted) > _REMEMBERED:
                 self.posted.popitem(last=False)
