@@ -6,6 +6,12 @@ export YOLO_OFFLINE := 1
 export YOLO_AUTOINSTALL := 0
 export YOLO_VERBOSE := False
 
+# The shipped recogniser's two stages (plate_reader/models/MODEL_CARD.md): a base run on the
+# first rendered set, then a fine-tune from its checkpoint with a second set and batch jitter.
+PLATE_BASE := --steps 2000 --out out/train/plate_crnn-base.onnx
+PLATE_TUNE := --init out/train/checkpoint-plate_crnn-base-seed7.pt --extra-seed 8 \
+	--extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 4000
+
 .PHONY: help setup demo test test-fast lint bench samples kafka clean train-plates
 
 help:  ## List the targets
@@ -32,9 +38,10 @@ bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md
 	$(PY) -m bench.plate_accuracy
 	$(PY) -m bench.replay_speed
 
-train-plates: setup  ## Train the plate recogniser on rendered plates (CPU, ~1 h on 2 cores; DEVICE=cuda on a GPU)
+train-plates: setup  ## Train the plate recogniser on rendered plates, both stages, resumable (CPU, ~3 h on 2 cores; DEVICE=cuda on a GPU)
 	@scripts/plate_fonts.sh
-	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu)
+	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_BASE)
+	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_TUNE)
 
 samples: setup  ## Re-render the sample clips and their ground truth
 	$(PY) -m sample_videos.make_samples

@@ -112,8 +112,13 @@ def camera_view(
     *,
     min_char_px: float = 6.0,
     max_char_px: float = 40.0,
+    glyph_share: float = 0.6,
 ) -> np.ndarray:
-    """``plate`` (RGB) as a camera sees it, cropped like a detector box (BGR uint8)."""
+    """``plate`` (RGB) as a camera sees it, cropped like a detector box (BGR uint8).
+
+    ``glyph_share`` is how much of the flat plate's height one character takes (about 0.74 on
+    one-row plates, 0.35 on two-row ones: ``render.glyph_share``), so ``min_char_px`` and
+    ``max_char_px`` are the characters' height on the camera image whatever the layout."""
     plate = _soil(rng, plate)
     if rng.random() < 0.08:
         plate = _occlude(rng, plate)
@@ -156,7 +161,7 @@ def camera_view(
     crop = scene[by1:by2, bx1:bx2]
 
     # Distance: shrink until one character row is ``char_px`` high, then the optics.
-    rows_px = ph * 0.6  # approximate glyph height of a one-row plate at render size
+    rows_px = ph * glyph_share  # the glyphs' height at render size
     char_px = rng.uniform(min_char_px, max_char_px) if rng.random() < 0.7 else max_char_px
     factor = min(1.0, char_px / rows_px)
     if factor < 1.0:

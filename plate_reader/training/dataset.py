@@ -23,7 +23,7 @@ import numpy as np
 
 from plate_reader.recogniser import INPUT_HEIGHT, INPUT_WIDTH, resize_grey
 from plate_reader.training.augment import _background, _optics, camera_view, degrade
-from plate_reader.training.render import render_plate
+from plate_reader.training.render import glyph_share, render_plate
 from plate_reader.training.texts import random_plate
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 NEGATIVE_SHARE = 0.03
 
 
-_LATER_FIELDS = frozenset({"styles", "degraded"})
+_LATER_FIELDS = frozenset({"styles", "degraded", "degraded_share", "true_glyph_px"})
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,10 @@ class Recipe:
     negatives: float = NEGATIVE_SHARE
     styles: tuple[str, ...] = ()  # only plates of these ``PlateText.style`` values ("" = all)
     degraded: bool = False  # always blur, noise and compress after the camera view
+    degraded_share: float = 0.0  # or only this share of the samples
+    # Character sizes are the glyphs' own height on the camera image, whatever the layout. The
+    # first sets (False) sized every plate as one row, so two-row glyphs came out ~0.6x smaller.
+    true_glyph_px: bool = False
 
     def key(self) -> str:
         """A hash of the recipe; fields added later count only when they differ from their
@@ -90,9 +94,15 @@ def render_view(recipe: Recipe, index: int) -> tuple[np.ndarray, str]:
     font = Path(rng.choice(recipe.fonts))
     flat = render_plate(plate, font, rng, scale=rng.uniform(0.8, 1.6))
     view = camera_view(
-        rng, flat, scenes, min_char_px=recipe.min_char_px, max_char_px=recipe.max_char_px
+        rng,
+        flat,
+        scenes,
+        min_char_px=recipe.min_char_px,
+        max_char_px=recipe.max_char_px,
+        glyph_share=glyph_share(plate) if recipe.true_glyph_px else 0.6,
     )
-    if recipe.degraded:
+    # ``rng`` is drawn from only when a share is set, so older recipes render as they did.
+    if recipe.degraded or (recipe.degraded_share and rng.random() < recipe.degraded_share):
         view = degrade(rng, view)
     return view, plate.label
 

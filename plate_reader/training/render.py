@@ -124,6 +124,14 @@ def _row_box(
     return (x1, top, x1 + w, bottom)
 
 
+def glyph_share(plate: PlateText) -> float:
+    """About how much of the plate's height one printed character takes (its row's band, as
+    ``render_plate`` lays rows out below)."""
+    if len(plate.rows) == 2:
+        return 0.35
+    return 0.57 if plate.style in ("us", "br_mercosur", "br_old") else 0.74
+
+
 def render_plate(
     plate: PlateText, font: Path, rng: random.Random, scale: float = 1.0
 ) -> np.ndarray:

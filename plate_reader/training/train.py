@@ -23,12 +23,14 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from plate_reader.recogniser import ALPHABET, DEFAULT_MODEL, INPUT_HEIGHT, INPUT_WIDTH, standardise
 from plate_reader.training import fonts as font_sets
 from plate_reader.training.dataset import Recipe, fonts_as_strings, render_set
+from plate_reader.training.jitter import jitter_batch
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,14 @@ class Config:
     out: str = str(DEFAULT_MODEL)
     checkpoint_every: int = 200
     eval_every: int = 500
+    # Fine-tuning: start from another run's checkpoint (its weights only), add a second rendered
+    # set (drawn with ``extra_seed`` by today's generator) and jitter each batch.
+    init: str = ""
+    extra_seed: int = 0
+    extra_samples: int = 0
+    extra_min_char_px: float = 7.0
+    extra_degraded_share: float = 0.25
+    jitter: float = 0.0  # share of each batch moved and noised (``jitter.jitter_batch``)
 
 
 # Settings that change how a run executes, not what it computes: a checkpoint made with other
@@ -130,6 +140,41 @@ def _export(model: object, path: Path) -> None:
     )
 
 
+def extra_recipe(cfg: Config, fonts: tuple[str, ...]) -> Recipe:
+    """The fine-tuning set: true glyph sizes, some distant-camera degradation."""
+    return Recipe(
+        cfg.extra_seed,
+        cfg.extra_samples,
+        fonts,
+        min_char_px=cfg.extra_min_char_px,
+        degraded_share=cfg.extra_degraded_share,
+        true_glyph_px=True,
+    )
+
+
+def load_initial_weights(model: object, cfg: Config, device: str) -> dict[str, Any] | None:
+    """Start from ``cfg.init``'s weights (not its optimiser); what they came from, for the card."""
+    if not cfg.init:
+        return None
+    import torch
+
+    path = Path(cfg.init)
+    if not path.is_file():
+        raise FileNotFoundError(f"--init {path}: no such checkpoint (train that stage first)")
+    state = torch.load(path, map_location=device, weights_only=False)
+    model.load_state_dict(state["model"])  # type: ignore[attr-defined]
+    source = state.get("config", {})
+    log.info("initial weights from %s (step %d)", path, state.get("step", 0))
+    return {
+        "checkpoint": path.name,
+        "step": int(state.get("step", 0)),
+        "seed": source.get("seed"),
+        "train_samples": source.get("train_samples"),
+        "samples_seen": int(state.get("step", 0)) * int(source.get("batch", cfg.batch)),
+        "validation": (state.get("history") or [{}])[-1],
+    }
+
+
 def train(cfg: Config) -> dict[str, object]:
     import torch
 
@@ -155,11 +200,15 @@ def train(cfg: Config) -> dict[str, object]:
     images, labels = render_set(
         Recipe(cfg.seed, cfg.train_samples, train_fonts), cache, cfg.workers
     )
+    if cfg.extra_samples:
+        more, more_labels = render_set(extra_recipe(cfg, train_fonts), cache, cfg.workers)
+        images, labels = np.concatenate([images, more]), labels + more_labels
     val_images, val_labels = render_set(val_recipe, cache, cfg.workers)
     log.info("data: %d train, %d val in %.0f s", len(images), len(val_images), time.time() - t0)
     targets = [encode([label]) for label in labels]
 
     model = PlateCRNN().to(device)
+    initial = load_initial_weights(model, cfg, device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=cfg.lr, total_steps=cfg.steps, pct_start=0.15
@@ -172,8 +221,10 @@ def train(cfg: Config) -> dict[str, object]:
     resumed_from: dict[str, int] | None = None
     if checkpoint.is_file():
         state = torch.load(checkpoint, map_location=device, weights_only=False)
-        saved = {k: v for k, v in state.get("config", {}).items() if k not in _RUNTIME}
         wanted = {k: v for k, v in asdict(cfg).items() if k not in _RUNTIME}
+        # Fields added since the checkpoint was written count as their defaults.
+        saved_config, fresh = state.get("config", {}), asdict(Config())
+        saved = {k: saved_config.get(k, fresh[k]) for k in wanted}
         if saved == wanted and state["step"] <= cfg.steps:
             model.load_state_dict(state["model"])
             optimiser.load_state_dict(state["optimiser"])
@@ -202,6 +253,11 @@ def train(cfg: Config) -> dict[str, object]:
     while step < cfg.steps:
         idx = order[step * cfg.batch : (step + 1) * cfg.batch]
         x = torch.from_numpy(standardise(images[idx])[:, None]).to(device)
+        if cfg.jitter:
+            # Seeded by the step, so a resumed run jitters exactly as an uninterrupted one.
+            x = jitter_batch(
+                x, torch.Generator().manual_seed(cfg.seed * 1_000_003 + step), cfg.jitter
+            )
         flat = np.concatenate([targets[i][0] for i in idx])
         lengths = np.concatenate([targets[i][1] for i in idx])
         logits = model(x)  # N, T, C
@@ -218,7 +274,7 @@ def train(cfg: Config) -> dict[str, object]:
         optimiser.step()
         schedule.step()
         step += 1
-        losses.append(float(loss))
+        losses.append(loss.item())
         if step % 50 == 0:
             rate = 50 * cfg.batch / max(1e-6, time.time() - started)
             log.info(
@@ -265,8 +321,10 @@ def train(cfg: Config) -> dict[str, object]:
         "training": {
             **asdict(cfg),
             "resumed_with_other_length": resumed_from,
+            "initial_weights": initial,
             "fonts": [Path(f).name for f in train_fonts],
-            "samples_seen": cfg.steps * cfg.batch,
+            "samples_seen": cfg.steps * cfg.batch
+            + int(initial.get("samples_seen", 0) if initial else 0),
         },
         "validation": {
             "seed": cfg.val_seed,

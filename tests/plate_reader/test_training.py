@@ -77,3 +77,74 @@ def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None
     # Resuming with the same configuration starts from the saved step, not afresh.
     again = train(cfg)
     assert again["history"] == card["history"]
+    # A fine-tuning stage starts from those weights (its first loss is the trained one, not a
+    # fresh network's), adds a second rendered set and jitters batches; the card says so.
+    tuned = train(
+        Config(
+            train_samples=96,
+            val_samples=32,
+            steps=6,
+            batch=32,
+            lr=1e-3,
+            workers=1,
+            cache=str(tmp_path),
+            out=str(tmp_path / "tuned.onnx"),
+            eval_every=6,
+            init=str(tmp_path / "checkpoint-tiny-seed7.pt"),
+            extra_seed=9,
+            extra_samples=32,
+            jitter=0.5,
+        )
+    )
+    training = tuned["training"]
+    assert isinstance(training, dict) and training["initial_weights"]["step"] == 40
+    assert tuned["loss_start"] < card["loss_start"] / 1.3
+    assert training["samples_seen"] == 6 * 32 + 40 * 32
+
+
+def test_a_missing_initial_checkpoint_is_named(tmp_path: Path) -> None:
+    from plate_reader.training.train import Config, train
+
+    plate_fonts(fonts.TRAIN_FONTS)
+    cfg = Config(
+        train_samples=8,
+        val_samples=4,
+        steps=1,
+        batch=4,
+        workers=1,
+        cache=str(tmp_path),
+        out=str(tmp_path / "m.onnx"),
+        init=str(tmp_path / "nope.pt"),
+    )
+    with pytest.raises(FileNotFoundError, match=r"nope\.pt"):
+        train(cfg)
+
+
+def test_batch_jitter_moves_only_its_share_and_repeats_with_its_seed() -> None:
+    import torch
+
+    from plate_reader.training.jitter import jitter_batch
+
+    x = torch.randn(64, 1, 64, 128)
+    same = jitter_batch(x, torch.Generator().manual_seed(1), share=0.0)
+    assert torch.equal(same, x)
+    a = jitter_batch(x, torch.Generator().manual_seed(1), share=0.5)
+    b = jitter_batch(x, torch.Generator().manual_seed(1), share=0.5)
+    assert a.shape == x.shape and torch.equal(a, b)
+    moved = [not torch.equal(a[i], x[i]) for i in range(64)]
+    assert 16 <= sum(moved) <= 48  # about half, not all and not none
+
+
+def test_character_sizes_are_the_glyphs_own_on_two_row_plates() -> None:
+    from plate_reader.training.dataset import Recipe, fonts_as_strings, render_view
+
+    faces = fonts_as_strings(plate_fonts(fonts.TRAIN_FONTS))
+    # Fields added later leave older recipes' cache keys (and so their data) as they were.
+    assert Recipe(5, 40, faces).key() == Recipe(5, 40, faces, degraded_share=0.0).key()
+    assert Recipe(5, 40, faces).key() != Recipe(5, 40, faces, true_glyph_px=True).key()
+    old = Recipe(3, 12, faces, min_char_px=14, max_char_px=14, negatives=0.0, styles=("vn_moto",))
+    new = Recipe(**{**old.__dict__, "true_glyph_px": True})
+    old_h = np.median([render_view(old, i)[0].shape[0] for i in range(old.count)])
+    new_h = np.median([render_view(new, i)[0].shape[0] for i in range(new.count)])
+    # Sized as one row, a two-row plate's 14 px were its whole height's 0.6: ~0.35/0.6 smaller.
+    assert new_h > 1.4 * old_h
