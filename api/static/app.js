@@ -614,6 +614,7 @@ async function loadEntries() {
 }
 
 async function loadDeclarations() {
+  await ewCheckpoints.load(); // names for the checkpoints column (checkpoints.js)
   const form = $("#declaration-filters");
   const params = { plate: form.plate.value.trim(), limit: 50, offset: state.declarationsOffset };
   const page = await api(`/api/declarations?${query(params)}`);
@@ -622,7 +623,8 @@ async function loadDeclarations() {
     el("td", { text: d.driver_name || "" }), el("td", { text: d.driver_phone || "" }),
     el("td", { text: `${d.origin || ""} → ${d.destination || ""}` }),
     el("td", { text: `${ewI18n.time(d.valid_from)} – ${ewI18n.time(d.valid_until)}` }),
-    el("td", { text: d.filed_via }),
+    el("td", { text: ewCheckpoints.names(d.checkpoints) }),
+    el("td", { text: ewCheckpoints.via(d.filed_via), title: d.filed_via }),
     el("td", {}, el("button", { text: t("act.delete"), "data-delete": String(d.id) })))));
   emptyRow($("#declaration-rows"), params.plate);
   $("#declarations-prev").disabled = state.declarationsOffset === 0;

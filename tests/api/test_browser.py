@@ -1,10 +1,13 @@
 """The dashboard in a real browser (Debian's headless Chromium, driven by Playwright) against the
 app under a real uvicorn: a flag made by the matcher appears live, the operator resolves it, the
-audit shows it; a driver files a declaration on the public page."""
+audit shows it; a driver files a declaration on the public page (a checkpoint from the registry's
+list, refusals in the page's language); a watch-listed plate's flag comes first; each role sees
+only the controls it may use."""
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +28,7 @@ from tests.api.conftest import Keys, LiveServer, flag_events, make_keys
 from tests.matcher.factories import make_event
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+REGISTRY = Path(__file__).resolve().parents[2] / "configs" / "checkpoints.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +49,8 @@ def chromium() -> Iterator[Any]:
 def site(tmp_path: Path) -> Iterator[tuple[LiveServer, Store, Keys, EvidenceStore]]:
     url = f"sqlite:///{tmp_path / 'browser.db'}"
     migrate(url)
-    settings = Settings(db_url=url, evidence_root=tmp_path / "evidence")
+    # The shipped checkpoints registry, as `entrywatch serve` reads it from a checkout.
+    settings = Settings(db_url=url, evidence_root=tmp_path / "evidence", checkpoints_file=REGISTRY)
     with open_store(url) as store, LiveServer(create_app(settings, store=store)) as server:
         yield server, store, make_keys(store), EvidenceStore(settings.evidence_root)
 
@@ -119,7 +124,9 @@ def test_driver_files_a_declaration(chromium: Any, site: Any) -> None:
     page.fill("input[name=destination]", "Huế")
     page.click("button[type=submit]")
     error = page.locator('[data-testid="declare-error"]')
-    error.filter(has_text="not a valid vn plate").wait_for(timeout=5_000)
+    # In the page's language (Vietnamese by default), not the server's English.
+    error.filter(has_text="Biển số chưa đúng mẫu biển số Việt Nam").wait_for(timeout=5_000)
+    assert "not a valid" not in error.inner_text()
 
     page.fill("input[name=plate]", "75B-246.80")
     page.click("button[type=submit]")
@@ -178,3 +185,186 @@ def test_flags_from_a_replayed_sample_clip_reach_the_open_dashboard(
         card.wait_for(timeout=5_000)  # pushed over the live stream, no reload
         assert flagged_events[event_id].plate.display in card.inner_text()
         card.locator("img").wait_for(timeout=5_000)  # the real vehicle snapshot
+
+
+def wait_until(page: Any, expression: str, timeout_s: float = 5.0) -> Any:
+    """Poll ``expression`` in the page until it is truthy (``wait_for_function`` compiles a
+    string in the page, which the dashboard's CSP forbids)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.evaluate(expression)
+        if value or time.monotonic() > deadline:
+            assert value, f"{expression} stayed false for {timeout_s} s"
+            return value
+        time.sleep(0.05)
+
+
+def sign_in(page: Any, server: LiveServer, key: str) -> None:
+    page.goto(server.url + "/")
+    page.fill("#key-input", key)
+    page.click("#key-form button[type=submit]")
+    page.wait_for_selector("#live.on", timeout=10_000)
+
+
+def fill_declaration(page: Any, **values: str) -> None:
+    fields = {
+        "plate": "75B-246.80",
+        "driver_name": "Trần Thị B",
+        "driver_phone": "0912 345 678",
+        "origin": "Quảng Trị",
+        "destination": "Huế",
+        **values,
+    }
+    for name, value in fields.items():
+        page.fill(f"input[name={name}]", value)
+
+
+def test_a_watch_listed_plate_is_flagged_first(chromium: Any, site: Any) -> None:
+    server, store, keys, evidence = site
+    page = chromium.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the remove confirmation
+    sign_in(page, server, keys.operator)
+    page.click('.tab[data-view="watchlist"]')
+    page.fill("#watch-form input[name=plate]", "51f-222.22")
+    page.fill("#watch-form input[name=reason]", "xe bị mất cắp, báo ngày 1/12")
+    page.click("#watch-form button[type=submit]")
+    row = page.locator('[data-testid="watch-row"][data-plate="51F22222"]')
+    row.wait_for(timeout=5_000)
+    assert "xe bị mất cắp" in row.inner_text() and "operator-user" in row.inner_text()
+    assert "Đã thêm 51F22222" in page.locator('[data-testid="watch-result"]').inner_text()
+    audit = page.locator('[data-testid="watch-audit-row"]')
+    assert "Thêm" in audit.first.inner_text() and "operator-user" in audit.first.inner_text()
+
+    page.click('.tab[data-view="flags"]')
+    title_before = page.title()
+    # Through the real matcher: an undeclared plate first, then the watch-listed one.
+    [plain] = flag_events(store, undeclared_event(evidence, "43A11111"))
+    [watched] = flag_events(store, undeclared_event(evidence, "51F22222"))
+    card = page.locator(f'[data-flag-id="{watched}"]')
+    card.wait_for(timeout=5_000)  # live, no reload
+    page.locator(f'[data-flag-id="{plain}"]').wait_for(timeout=5_000)
+    assert "Xe trong danh sách theo dõi" in card.inner_text()
+    assert card.locator('[data-testid="priority"]').inner_text() == "Khẩn cấp"
+    first = page.locator('[data-testid="flag"]').first
+    assert first.get_attribute("data-flag-id") == str(watched)  # top priority sorts first
+    wait_until(page, "document.title.startsWith('(2) ')")
+    assert page.title() != title_before
+
+    page.click('.tab[data-view="watchlist"]')
+    row.locator("button[data-unwatch]").click()
+    row.wait_for(state="detached", timeout=5_000)
+    audit.filter(has_text="Bỏ").first.wait_for(timeout=5_000)
+    assert "Chưa có xe nào" in page.locator("#watch-rows").inner_text()
+
+
+def test_the_public_form_answers_in_vietnamese(chromium: Any, site: Any) -> None:
+    server, store, _keys, _evidence = site
+    page = chromium.new_page()
+    page.goto(server.url + "/declare")
+    fill_declaration(page, driver_phone="gọi cho tôi")
+    page.click("button[type=submit]")
+    error = page.locator('[data-testid="declare-error"]')
+    error.filter(has_text="Số điện thoại chưa đúng").wait_for(timeout=5_000)
+    field = page.locator('[data-testid="error-driver_phone"]')
+    assert "ví dụ 0912 345 678" in field.inner_text()
+    assert page.locator("input[name=driver_phone]").get_attribute("aria-invalid") == "true"
+    assert "pattern" not in error.inner_text() and "String" not in error.inner_text()
+
+    page.fill("input[name=driver_phone]", "")
+    page.click("button[type=submit]")
+    error.filter(has_text="Vui lòng nhập số điện thoại").wait_for(timeout=5_000)
+
+    # What only the server can tell (the plate's format, the window) comes back in Vietnamese.
+    fill_declaration(page, plate="ABC-1234")
+    page.fill("input[name=valid_until]", page.input_value("input[name=valid_from]"))
+    page.click("button[type=submit]")
+    error.filter(has_text="Biển số chưa đúng mẫu biển số Việt Nam").wait_for(timeout=5_000)
+    text = error.inner_text()
+    assert "Thời điểm hết hiệu lực phải sau thời điểm bắt đầu" in text
+    assert "not a valid" not in text and "valid_until" not in text
+    page.click("#lang")  # said again in English
+    error.filter(has_text="That is not a Vietnamese plate").wait_for(timeout=5_000)
+    assert "The end must be after the start" in error.inner_text()
+    with store.session() as session:
+        assert session.scalars(select(Declaration)).all() == []
+
+
+def test_the_checkpoint_is_chosen_from_the_registry(chromium: Any, site: Any) -> None:
+    server, store, keys, _evidence = site
+    page = chromium.new_page()
+    page.goto(server.url + "/declare")
+    dropdown = page.locator('[data-testid="checkpoint-select"]')
+    dropdown.locator("option").nth(3).wait_for(state="attached", timeout=5_000)
+    assert dropdown.locator("option").all_inner_texts() == [
+        "Bất kỳ chốt nào",
+        "Chốt QL1A Phong Điền (phía Bắc)",
+        "Chốt QL1A hầm Hải Vân (phía Nam)",
+        "Chốt QL49 A Lưới (phía Tây)",
+    ]
+    fill_declaration(page)
+    dropdown.select_option(label="Chốt QL1A hầm Hải Vân (phía Nam)")
+    page.click("#lang")
+    assert dropdown.locator("option:checked").inner_text() == "QL1A Hai Van tunnel (south)"
+    page.click("button[type=submit]")
+    page.locator('[data-testid="declare-result"]').filter(has_text="75B-246.80").wait_for(
+        timeout=5_000
+    )
+    with store.session() as session:
+        row = session.scalars(select(Declaration)).one()
+    assert row.checkpoints == ["QL1A-HAI-VAN"]
+
+    # The operators' view names the checkpoints and says the channel in words.
+    page = chromium.new_page()
+    sign_in(page, server, keys.operator)
+    page.click('.tab[data-view="declarations"]')
+    cells = page.locator("#declaration-rows tr").first
+    cells.filter(has_text="Chốt QL1A hầm Hải Vân (phía Nam)").wait_for(timeout=5_000)
+    assert "Trang khai báo" in cells.inner_text()
+    assert "web" not in cells.inner_text().split()
+
+
+# Counts every frame in which a marked element is visible, from the page's first script on.
+WATCH_SHOWN = """
+window.__shown = {};
+const look = () => {
+  for (const el of document.querySelectorAll('[data-needs-role]')) {
+    if (el.checkVisibility()) {
+      const id = el.id || el.dataset.view || el.tagName;
+      window.__shown[id] = el.dataset.needsRole;
+    }
+  }
+  requestAnimationFrame(look);
+};
+requestAnimationFrame(look);
+"""
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("integrator", set()),
+        ("operator", {"declarations", "watchlist"}),
+        ("admin", {"declarations", "watchlist", "import-form"}),
+    ],
+)
+def test_each_role_is_shown_only_its_controls(
+    chromium: Any, site: Any, role: str, shown: set[str]
+) -> None:
+    server, _store, keys, _evidence = site
+    page = chromium.new_page()
+    page.add_init_script(WATCH_SHOWN)
+    sign_in(page, server, getattr(keys, role))
+    wait_until(page, f"document.body.dataset.role === '{role}'")
+    if role != "integrator":
+        page.click('.tab[data-view="declarations"]')
+        page.wait_for_selector("#view-declarations:not([hidden])", timeout=5_000)
+        page.wait_for_timeout(300)  # frames after the view is drawn
+    assert set(page.evaluate("window.__shown")) == shown
+    import_form = page.locator("#import-form")
+    assert import_form.is_visible() == (role == "admin")
+
+    page.click('.tab[data-view="cameras"]')  # the registry's cameras, before any frame
+    rows = page.locator("#camera-rows tr")
+    rows.filter(has_text="hue-ql49-west-02").wait_for(timeout=5_000)
+    assert rows.count() == 4
+    assert "Chưa nhận hình" in rows.first.inner_text()
