@@ -50,7 +50,11 @@ def run(clip: Path, config: Path, loops: int, detect_every: int | None) -> dict[
     decoded = sum(1 for _ in open_source(clip, camera.camera_id))
     decode_ms = 1000 * (time.perf_counter() - t0) / max(1, decoded)
 
-    processor = CameraProcessor(camera, detector, reader, fps=fps, session_id="bench")
+    # Entries must carry a plausible time (the schema refuses 1970): the clip's own start.
+    start = camera.start_time or datetime(2021, 8, 2, 7, 30, tzinfo=UTC)
+    processor = CameraProcessor(
+        camera, detector, reader, fps=fps, session_id="bench", start_time=start
+    )
     # Warm-up: the first inference pays for graph set-up.
     detector.detect(frames[0].image)
     reader.read(frames[0].image[:200, :300])

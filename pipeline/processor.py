@@ -1,7 +1,8 @@
 """The per-camera frame loop: detect, track, count line crossings, read plates, emit events.
 
 Cost rule (DESIGN.md): vehicles are detected every ``detect.every`` frames; plates are
-looked for only on crops of tracks that still need one, at most
+looked for only on crops of tracks that still need one and either crossed the line or are
+coming towards it (``pipeline.approach``: a parked or departing vehicle gives no event), at most
 ``plate_reads_per_frame`` tracks a frame, crossing tracks first, then the largest; a
 track whose vote is settled is never read again. An event is emitted once the vote
 settles, or ``emit_after_s`` after the crossing, or when the track is lost, or at the
@@ -20,6 +21,7 @@ import numpy as np
 
 from detectors.base import PlateDetector, VehicleDetector
 from detectors.detections import Detections
+from pipeline.approach import ApproachGate
 from pipeline.config import CameraConfig
 from pipeline.entry_line import Crossing, EntryLine
 from pipeline.events import (
@@ -125,6 +127,7 @@ class CameraProcessor:
         self.evidence = evidence
         self.options = options or ProcessorOptions()
         self.line = EntryLine(camera.line.start, camera.line.end, camera.line.inbound_side)
+        self.approach = ApproachGate(self.line)
         self.tracker = VehicleTracker(
             frame_rate=fps / camera.detect.every,
             lost_seconds=self.options.lost_after_s,
@@ -197,9 +200,12 @@ class CameraProcessor:
     def _read_plates(self, frame: Frame, tracked: Detections) -> None:
         heights = tracked.xyxy[:, 3] - tracked.xyxy[:, 1]
         areas = heights * (tracked.xyxy[:, 2] - tracked.xyxy[:, 0])
+        approaching = self.approach.update(tracked)
         wanted = []
         for row, tid in enumerate(tracked.ids.tolist()):
             state = self.tracks[tid]
+            if not (approaching[row] or state.pending is not None):
+                continue  # no crossing behind it or ahead of it: no event will want this plate
             if state.needs_plate and heights[row] >= self.options.min_vehicle_height_px:
                 # Crossing tracks first (their event waits on the plate), then the largest.
                 wanted.append((state.pending is None, -float(areas[row]), row, state))
@@ -258,6 +264,7 @@ class CameraProcessor:
         for tid in gone:
             del self.tracks[tid]
         self.line.forget(gone)
+        self.approach.forget(gone)
         return events
 
     def _crossed_at(self, pending: PendingCrossing) -> datetime:

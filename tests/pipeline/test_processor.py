@@ -262,3 +262,37 @@ def test_the_tracker_keeps_one_id_per_vehicle(detect_every: int) -> None:
     assert seen[0] != seen[1]
     assert min(next(iter(ids)) for ids in seen.values()) >= 0
     assert len(tracker.update(Detections())) == 0
+
+
+def test_only_tracks_coming_towards_the_line_or_past_it_are_read() -> None:
+    """Three cars: one parked above the line, one driving away from it (up), one coming down
+    across it. Only the last is read, before and after its crossing."""
+    parked = (40.0, 20.0, 120.0, 110.0)  # 80 wide
+    script: dict[int, list[Box]] = {}
+    for n in range(24):
+        coming = (270.0, 60.0 + n * 8.0, 370.0, 150.0 + n * 8.0)  # 100 wide
+        leaving = (460.0, 60.0 - n * 2.0, 580.0, 150.0 - n * 2.0)  # 120 wide
+        script[n] = [parked, leaving, coming]
+    seen: list[int] = []
+
+    def answer(n: int) -> list[PlateRead]:
+        # A different doubtful read each time: the vote never settles, so every track that is
+        # wanted keeps being read.
+        return [plate_read(text=f"75A{n:05d}", confidence=0.4, valid=False)]
+
+    reader = ScriptedReader(answer)
+    original = reader.read
+
+    def read(image: np.ndarray, **kwargs: Any) -> list[PlateRead]:
+        seen.append(image.shape[1])
+        return original(image, **kwargs)
+
+    reader.read = read  # type: ignore[method-assign]
+    processor = make(script, reader, ProcessorOptions(plate_reads_per_frame=3))
+
+    events = [e for _, e in run(processor, 24)] + processor.finish()
+
+    assert [e.direction for e in events] == ["inbound"]
+    # Every read was of the one approaching car (a 100 px box padded 4 % a side), on every
+    # frame from its second detection on (the first has no direction yet).
+    assert seen == [108] * 23
