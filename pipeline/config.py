@@ -166,6 +166,44 @@ class EvidenceOptions(ConfigModel):
     )
 
 
+class InferenceOptions(ConfigModel):
+    """How a worker process runs its detectors (``inference:`` in the YAML, every camera's).
+
+    The CPU is the default and the tested path. A GPU is asked for by ``providers`` (onnxruntime
+    with its GPU build, ``onnxruntime-gpu``, installed in place of ``onnxruntime``); a provider
+    the build lacks is skipped with a warning, so the same file runs on a CPU machine.
+    """
+
+    providers: list[str] | None = Field(
+        default=None,
+        description="Execution providers in order of preference: cpu, cuda, tensorrt (or "
+        "onnxruntime's own names). Default: $ENTRYWATCH_PROVIDERS, else cpu.",
+    )
+    engine: Literal["auto", "onnxruntime", "openvino"] = Field(
+        default="auto",
+        description="auto: OpenVINO for the CPU where installed (bf16 on AMX CPUs), onnxruntime "
+        "for GPU providers.",
+    )
+    batch: Annotated[int, Field(ge=1, le=64)] = Field(
+        default=1,
+        description="Frames of cameras due together detected in one call, at most this many. "
+        "1 (off) suits the CPU, where the pool's slots already keep every core busy; 8-16 a GPU.",
+    )
+    batch_wait_ms: Annotated[float, Field(ge=0, le=100)] = Field(
+        default=4.0,
+        description="How long the first frame of a batch waits for other cameras' frames.",
+    )
+
+    @field_validator("providers")
+    @classmethod
+    def _known_providers(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        from detectors.runtime import parse_providers
+
+        return list(parse_providers(value))  # an unknown name raises, naming the known ones
+
+
 class ConfigDeprecationWarning(FutureWarning):
     """A config key that still works but has a new spelling (shown to operators by default)."""
 
@@ -261,6 +299,10 @@ class CamerasFile(ConfigModel):
     cameras: list[CameraConfig] = Field(min_length=1)
     evidence: EvidenceOptions = Field(
         default_factory=EvidenceOptions, description="Evidence images: root, quality, sizes."
+    )
+    inference: InferenceOptions = Field(
+        default_factory=InferenceOptions,
+        description="Detector engine, providers (CPU, GPU) and cross-camera batching.",
     )
 
     @field_validator("cameras")

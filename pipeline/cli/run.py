@@ -127,7 +127,7 @@ def run(
             stack.callback(writer.close)
             listeners.append(writer.write)
         log.info("loading models")
-        models = SharedModels(ocr=ocr, threads=threads, slots=slots)
+        models = SharedModels(ocr=ocr, threads=threads, slots=slots, inference=chosen.inference)
         models.warm_up({c.region for c in chosen.cameras if c.enabled})
         supervisor = Supervisor(
             models,
@@ -153,7 +153,10 @@ def run(
             if signals.reload_requested and not signals.stop.is_set():
                 signals.reload_requested = False
                 try:
-                    supervisor.apply(_select(_load(config), only, config))
+                    reloaded = _select(_load(config), only, config)
+                    if reloaded.inference != models.inference:
+                        log.warning("inference: changed; it takes effect when the worker restarts")
+                    supervisor.apply(reloaded)
                 except ConfigError as exc:
                     log.error("reload refused, cameras unchanged: %s", exc)
             supervisor.report()

@@ -1,8 +1,10 @@
 """Models shared by every camera of a worker process: a small pool of model slots.
 
-A model is not safe to call from two threads at once (ultralytics predictors keep per-call
-state), so each slot (vehicle detector + plate readers) serves one call at a time and cameras
-borrow any free slot per call. Default: 2 slots (one per core) of 1 math thread each. Measured
+Each slot (vehicle detector + plate readers) serves one call at a time and cameras borrow any
+free slot per call (a detector on ultralytics, for a user's own ``.pt``, is not safe to call
+from two threads at once; the OCR back-ends neither). With ``inference.batch`` > 1 the cameras'
+vehicle detections due together go through one call (``pipeline.worker.batching``).
+Default: 2 slots (one per core) of 1 math thread each. Measured
 on the 2-core machine (docs/DEPLOYMENT.md): under CPU contention a 1-thread ONNX session runs the
 detector in 175 ms against 305-400 ms for the default 2 threads, because pool threads that spin
 or wait on a busy core stall every call; two 1-thread slots keep both cores busy without that.
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
     from detectors.base import VehicleDetector
     from detectors.detections import Detections
     from detectors.runtime import RuntimeOptions
+    from pipeline.config import InferenceOptions
     from pipeline.processor import VehiclePlateReader
+    from pipeline.worker.batching import DetectBatcher
     from plate_reader.reader import PlateRead, PlateReader
 
 log = logging.getLogger(__name__)
@@ -159,21 +163,23 @@ class SharedModels:
         ocr: str = DEFAULT_OCR,
         threads: int | None = 1,
         slots: int = 2,
-        providers: tuple[str, ...] | None = None,
+        inference: InferenceOptions | None = None,
     ) -> None:
         from detectors.plate import YoloPlateDetector
-        from detectors.runtime import RuntimeOptions
+        from detectors.runtime import RuntimeOptions, providers_from_env
+        from pipeline.config import InferenceOptions
         from plate_reader.ocr import make_ocr
         from plate_reader.reader import PlateReader
 
         limit_threads(threads)
         self.ocr_name = ocr
+        self.inference = inference = inference or InferenceOptions()
         # Every detector session of the process: ``threads`` intra-op threads each, on the
-        # configured providers (default: $ENTRYWATCH_PROVIDERS, else the CPU).
-        runtime = (
-            RuntimeOptions(threads=threads)
-            if providers is None
-            else RuntimeOptions(providers=providers, threads=threads)
+        # configured engine and providers (default: $ENTRYWATCH_PROVIDERS, else the CPU).
+        runtime = RuntimeOptions(
+            providers=tuple(inference.providers or providers_from_env()),
+            threads=threads,
+            engine=inference.engine,
         )
         self.runtime = runtime
 
@@ -183,6 +189,15 @@ class SharedModels:
 
         self._slots = [_Slot(make_reader, runtime) for _ in range(max(1, slots))]
         self._pool = _Pool(self._slots)
+        self._detector = PooledDetector(self._pool, self._slots[0])
+        # Cameras due together share one detector call (``inference.batch`` > 1).
+        self.batcher: DetectBatcher | None = None
+        if inference.batch > 1:
+            from pipeline.worker.batching import DetectBatcher
+
+            self.batcher = DetectBatcher(
+                self._detector.detect_many, inference.batch, inference.batch_wait_ms / 1000
+            )
 
     def warm_up(self, regions: set[str]) -> None:
         """Load everything now, so the first camera frames are not spent loading models."""
@@ -193,7 +208,11 @@ class SharedModels:
                 slot.reader(region).read(blank[:200, :300], max_plates=1)
 
     def for_camera(self, region: str) -> tuple[VehicleDetector, VehiclePlateReader]:
-        return (
-            PooledDetector(self._pool, self._slots[0]),
-            PooledReader(self._pool, region),
-        )
+        detector: VehicleDetector = self._detector
+        if self.batcher is not None:
+            from pipeline.worker.batching import BatchedDetector
+
+            detector = BatchedDetector(
+                self.batcher, self._detector.model_name, self._detector.class_names
+            )
+        return detector, PooledReader(self._pool, region)
