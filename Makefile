@@ -12,7 +12,7 @@ PLATE_BASE := --steps 2000 --out out/train/plate_crnn-base.onnx
 PLATE_TUNE := --init out/train/checkpoint-plate_crnn-base-seed7.pt --extra-seed 8 \
 	--extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 4000
 
-.PHONY: help setup demo test test-fast lint bench samples kafka clean train-plates
+.PHONY: help setup demo test test-fast lint bench samples kafka clean train-plates screenshots
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ train-plates: setup  ## Train the plate recogniser on rendered plates, both stag
 	@scripts/plate_fonts.sh
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_BASE)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_TUNE)
+
+screenshots: setup  ## The dashboard's main screens in Vietnamese and English (docs/screenshots/, real Chromium)
+	$(PY) -m tooling.screenshots
 
 samples: setup  ## Re-render the sample clips and their ground truth
 	$(PY) -m sample_videos.make_samples

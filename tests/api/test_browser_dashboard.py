@@ -18,8 +18,8 @@ import pytest
 
 from pipeline.events import EntryEvent, Evidence, PlateCandidate
 from pipeline.evidence import EvidenceStore
-from tests.api.conftest import flag_events
 from tests.api import test_browser as shared
+from tests.api.conftest import flag_events
 from tests.matcher.factories import make_event
 
 pytestmark = pytest.mark.browser
