@@ -105,11 +105,14 @@ class YoloDetector:
         confidence: float | None,
         imgsz: int | None,
         classes: Sequence[int] | None = None,
+        square: bool = False,
     ) -> list[Detections]:
         conf = self.confidence if confidence is None else confidence
         size = imgsz or self.imgsz
         if self.onnx is not None:
-            return self.onnx.predict(images, confidence=conf, imgsz=size, classes=classes)
+            return self.onnx.predict(
+                images, confidence=conf, imgsz=size, classes=classes, square=square
+            )
         options: dict[str, Any] = {"classes": list(classes)} if classes is not None else {}
         return [
             Detections.from_ultralytics(next(iter(result)))

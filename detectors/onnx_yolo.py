@@ -80,13 +80,16 @@ class OnnxYolo:
         classes: Sequence[int] | None = None,
         iou: float = 0.7,
         max_det: int = 300,
+        square: bool = False,
     ) -> list[Detections]:
         """Detections for each image (BGR uint8), in order. Images of one input shape share a
-        session call when the model takes a batch."""
+        session call when the model takes a batch; ``square`` pads every image to the
+        ``imgsz`` square, so crops of any shape batch together (the GPU path)."""
         results: list[Detections | None] = [None] * len(images)
         groups: dict[tuple[int, int], list[int]] = {}
         for i, image in enumerate(images):
-            groups.setdefault(self.input_shape(image.shape[:2], imgsz), []).append(i)
+            shape = (imgsz, imgsz) if square and self.fixed_hw is None else None
+            groups.setdefault(shape or self.input_shape(image.shape[:2], imgsz), []).append(i)
         step = self.fixed_batch or len(images)
         for shape, members in groups.items():
             for start in range(0, len(members), step):

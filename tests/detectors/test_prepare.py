@@ -162,3 +162,20 @@ def test_openvino_finds_the_vehicles_onnxruntime_finds(prepared: Path) -> None:
             clear += 1
             assert max((_iou(box, other) for other in b.xyxy), default=0.0) >= 0.9
     assert clear >= 8
+
+
+def test_images_of_any_shape_batch_together_padded_to_the_square(prepared: Path) -> None:
+    """Only the padding differs from each image's own shape: every clear vehicle is found in the
+    same place (borderline ones near the padded edge may come and go)."""
+    model = OnnxYolo(str(prepared / weights.VEHICLE.prepared), ONE_THREAD)
+    frames = _frames()[2:6]
+    shapes = [frames[0][:, :800], frames[1][100:, :], frames[2], frames[3][:, 200:1000]]
+    vehicles = list(VEHICLE_CLASSES)
+    together = model.predict(shapes, confidence=0.1, imgsz=640, square=True, classes=vehicles)
+    clear = 0
+    for image, batched in zip(shapes, together, strict=True):
+        (alone,) = model.predict([image], confidence=0.1, imgsz=640, classes=vehicles)
+        for box in alone.xyxy[alone.confidence >= 0.4]:
+            clear += 1
+            assert max((_iou(box, other) for other in batched.xyxy), default=0.0) >= 0.9
+    assert clear >= 3
