@@ -184,7 +184,25 @@ def test_flags_from_a_replayed_sample_clip_reach_the_open_dashboard(
         card = page.locator(f'[data-flag-id="{flag_id}"]')
         card.wait_for(timeout=5_000)  # pushed over the live stream, no reload
         assert flagged_events[event_id].plate.display in card.inner_text()
-        card.locator("img").wait_for(timeout=5_000)  # the real vehicle snapshot
+        card.locator("img").first.wait_for(timeout=5_000)  # the real vehicle snapshot
+
+    # The detail panel of a real flag: the real full frame and the plate crop, upscaled.
+    flag_id, event_id = flags[0]
+    page.locator(f'article[data-flag-id="{flag_id}"] button[data-action="detail"]').click()
+    page.locator('[data-testid="candidate"]').first.wait_for(timeout=10_000)
+    for testid in ("frame-img", "plate-img"):
+        page.locator(f'[data-testid="{testid}"]').wait_for(timeout=10_000)
+    sizes = page.evaluate(
+        "() => new Promise(done => { const look = () => { const f = document.querySelector("
+        "'[data-testid=frame-img]'), p = document.querySelector('[data-testid=plate-img]');"
+        " if (f.naturalWidth && p.naturalWidth) done([f.naturalWidth, f.naturalHeight,"
+        " p.naturalWidth, p.naturalHeight]); else setTimeout(look, 50); }; look(); })"
+    )
+    evidence_of = flagged_events[event_id].evidence
+    assert evidence_of.frame and evidence_of.plate_box and evidence_of.vehicle_box
+    assert sizes[0] >= 640 and sizes[3] >= 96  # a whole frame; a plate crop one can read
+    px1, py1, px2, py2 = evidence_of.plate_box
+    assert sizes[2] >= 3 * (px2 - px1) and sizes[3] >= 3 * (py2 - py1)
 
 
 def wait_until(page: Any, expression: str, timeout_s: float = 5.0) -> Any:
