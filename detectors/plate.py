@@ -32,7 +32,8 @@ class YoloPlateDetector(YoloDetector):
         return self._predict_many([image], None, imgsz)[0]
 
     def detect_many(
-        self, images: Sequence[np.ndarray], imgsz: int | None = None
+        self, images: Sequence[np.ndarray], imgsz: int | None = None, square: bool = False
     ) -> list[Detections]:
-        """Several crops in as few calls as their input shapes allow, results in order."""
-        return self._predict_many(images, None, imgsz)
+        """Several crops in as few calls as their input shapes allow (one, with ``square``:
+        each padded to the ``imgsz`` square), results in order."""
+        return self._predict_many(images, None, imgsz, square=square)
