@@ -130,6 +130,13 @@ class DetectOptions(ConfigModel):
         description="Detector floor. Weak detections only extend existing tracks "
         "(ByteTrack's second association), so a low floor costs few false tracks.",
     )
+    roi_margin: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        default=None,
+        description="Detect only in a region of interest around the entry line: the line's "
+        "bounding box grown by this fraction of the frame's height (and width) on every side. "
+        "Default: the whole frame. 0.35 around a line across the picture at 60 % of its height "
+        "keeps 72 % of the rows, at the same pixels per vehicle.",
+    )
 
 
 # The one evidence root of replay, demo, run and serve: a command's --evidence-dir (or

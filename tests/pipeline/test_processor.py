@@ -296,3 +296,35 @@ def test_only_tracks_coming_towards_the_line_or_past_it_are_read() -> None:
     # Every read was of the one approaching car (a 100 px box padded 4 % a side), on every
     # frame from its second detection on (the first has no direction yet).
     assert seen == [108] * 23
+
+
+def test_a_region_of_interest_detects_on_the_band_around_the_line_in_frame_pixels() -> None:
+    """``detect.roi_margin``: the detector sees the line's bounding box grown by the margin of the
+    frame's size, and its boxes come back in the frame's pixels."""
+    shapes: list[tuple[int, ...]] = []
+
+    class BandDetector(ScriptedDetector):
+        def detect(
+            self, image: np.ndarray, confidence: float | None = None, imgsz: int | None = None
+        ) -> Detections:
+            shapes.append(image.shape)
+            return Detections(
+                xyxy=np.array([[10.0, 5.0, 60.0, 40.0]], np.float32),
+                confidence=np.array([0.9], np.float32),
+                class_id=np.array([2], np.int32),
+            )
+
+    cam = camera().with_detect(roi_margin=0.2)
+    processor = CameraProcessor(
+        cam,
+        BandDetector({}),
+        ScriptedReader(lambda n: []),
+        fps=FPS,
+        session_id="s",
+        start_time=START,
+    )
+    for frame in frames(3):
+        processor.process(frame)
+    # 360x640 frames, line at y=200 across: rows 200 -/+ 0.2 * 360 = 128..273, every column.
+    assert shapes == [(273 - 128, 640, 3)] * 3
+    assert processor.current.xyxy.tolist() == [[10.0, 133.0, 60.0, 168.0]]
