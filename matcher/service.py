@@ -186,7 +186,10 @@ class MatcherService:
             writer.shutdown(wait=True, cancel_futures=True)
             delivery.shutdown(wait=True, cancel_futures=True)
             self.meter.tick(force=True)
-            self.close()
+            # The relay thread keeps its lease while it drains and gives it up itself: given
+            # up here, a standby relay (another matcher's) could take it mid-round and publish
+            # the rows this one has in flight a second time.
+            self.close(release_relay=relay_thread is None)
             # The relay publishes what the last batches left in the outbox, then stops.
             relay_stop.set()
             if relay_thread is not None:
@@ -217,10 +220,11 @@ class MatcherService:
         self.meter.tick()
         return stats
 
-    def close(self) -> None:
+    def close(self, *, release_relay: bool = True) -> None:
         """Commit what is fully processed (never a batch that failed), then leave the group
-        (and give the relay's lease up)."""
-        if self.relay is not None:
+        (and give the relay's lease up, unless ``release_relay`` is false: ``run``'s relay
+        thread, still draining, does that itself)."""
+        if self.relay is not None and release_relay:
             self.relay.release()
         if self._consumer is not None:
             try:

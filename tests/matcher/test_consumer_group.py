@@ -199,6 +199,9 @@ def test_two_matchers_decide_each_entry_once_across_a_rebalance_and_a_kill(
         for member in members:
             member.stop()
     assert b.proc.returncode == 0, b.text()[-3000:]
+    # B's relay took the lease once, when A's expired, and kept it while it drained on stop
+    # (given up before the drain, it had to be taken again, and a standby could have won it).
+    assert b.text().count("relay: took the lease") == 1, b.text()[-3000:]
 
     # Exactly once across the group: one decision per entry, one flag per undeclared entry.
     undeclared = {e.event_id for e in published if e.plate.normalised in set(plates[1::2])}
