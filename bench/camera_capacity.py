@@ -34,6 +34,12 @@ import psutil
 from bench.live_common import scrape, serve, start_worker, write_config
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children so far."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def measure(n: int, mode: str, seconds: float, detect_every: int, folder: Path) -> dict:
     server = serve(n, folder, seconds + 120)
     procs = []
@@ -55,6 +61,7 @@ def measure(n: int, mode: str, seconds: float, detect_every: int, folder: Path) 
         time.sleep(5)
         t0 = time.monotonic()
         start = {c: m for _, port in procs for c, m in scrape(port).items()}
+        cpu0 = sum(_cpu_s(p.pid) for p, _ in procs)
         lags: dict[str, list[float]] = {c: [] for c in start}
         while time.monotonic() - t0 < seconds:
             time.sleep(2)
@@ -63,6 +70,7 @@ def measure(n: int, mode: str, seconds: float, detect_every: int, folder: Path) 
                     lags.setdefault(c, []).append(m.get("lag_seconds", 0.0))
         elapsed = time.monotonic() - t0
         end = {c: m for _, port in procs for c, m in scrape(port).items()}
+        cpu_s = sum(_cpu_s(p.pid) for p, _ in procs) - cpu0
         rss = sum(psutil.Process(p.pid).memory_info().rss for p, _ in procs) / 2**20
     finally:
         for p, _ in procs:
@@ -83,6 +91,7 @@ def measure(n: int, mode: str, seconds: float, detect_every: int, folder: Path) 
             "lag_second_half_s": round(statistics.fmean(lags[c][half:] or [0]), 2),
             "inference_ms": round(end[c].get("inference_ms", 0), 1),
         }
+    processed = sum(v["processed_fps"] for v in per_cam.values()) * elapsed
     keeps_up = all(
         v["dropped_share"] < 0.10 and v["lag_second_half_s"] <= v["lag_first_half_s"] + 0.25
         for v in per_cam.values()
@@ -92,6 +101,10 @@ def measure(n: int, mode: str, seconds: float, detect_every: int, folder: Path) 
         "mode": mode,
         "keeps_up": keeps_up,
         "rss_mib": round(rss),
+        # CPU time of the worker process(es), capture and decode included: robust to other
+        # jobs on the machine, unlike frames/s. Cores it used, and CPU ms per processed frame.
+        "cores_used": round(cpu_s / elapsed, 2),
+        "cpu_ms_per_processed_frame": round(1000 * cpu_s / max(1.0, processed), 1),
         "per_camera": per_cam,
     }
 
