@@ -5,6 +5,15 @@ delivered (``done``); they are committed together at most every ``interval_s`` (
 and on stop (``commit``). Batches between checkpoints are not committed one by one: the latest
 offset per partition covers them, and a lost commit only means more records come back, already
 decided. How a failed commit is handled is the caller's policy (``commit`` is given in).
+
+When a rebalance moves a partition to another member, its offsets here are still committed with
+the next checkpoint. That is safe: they only ever cover records this member stored, so a commit
+never skips a record; the new owner starts from the last committed offset and finds the records
+this member stored since already decided (``replayed``). At worst a late commit moves the
+partition's committed offset back behind the new owner's, and a crash then redelivers more
+(``tests/matcher/test_consumer_group.py``). Committing them in a rebalance listener instead
+would need the writer's batch finished there, and kafka-python runs listeners on the thread
+that sends heartbeats, where no blocking call is allowed.
 """
 
 from __future__ import annotations
