@@ -651,7 +651,7 @@ const PALETTE = ["#1849a9", "#b42318", "#067647", "#b54708", "#6941c6", "#0e7090
 async function loadReport() {
   const form = $("#report-filters");
   const until = form.until.value ? new Date(form.until.value) : new Date();
-  until.setMinutes(60, 0, 0); // the end of this hour (or of the hour asked for)
+  until.setUTCMinutes(60, 0, 0); // the end of this hour (or of the hour asked for): the stats' hours are UTC
   const since = new Date(until.getTime() - Number(form.hours.value) * 3600_000);
   const rows = await api(`/api/stats/hourly?${query({ since: since.toISOString(), until: until.toISOString() })}`);
   const wanted = form.checkpoint.value.trim();
