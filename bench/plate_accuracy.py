@@ -14,6 +14,9 @@ Sets (exact match of letters and digits; CER = character edits / label length):
 - ``vn-two-line``: rendered Vietnamese two-line plates (cars and motorbikes), ``vn`` profile.
 - ``degraded``: rendered plates as a distant, cheap camera sees them (8-14 px characters,
   blur, noise, JPEG 20-50), ``auto`` profile.
+- ``openalpr-distant``: the openalpr labelled crops as a distant, cheap camera sees them: shrunk
+  until the characters are 12-16 px high (taken as half the box height), then the same
+  defocus, noise and JPEG 20-50 as ``degraded``: real plates, degraded, recognition only.
 - ``vn-on-photos``: rendered Vietnamese two-line plates pasted over the plates of the openalpr
   photos, whole photo in, ``vn`` profile (the real photos give real scenes and detector boxes).
 
@@ -41,7 +44,16 @@ log = logging.getLogger(__name__)
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "openalpr-us"
 IOU_HIT = 0.3
 OCRS = ("crnn", "rapidocr", "fusion")
-SETS = ("openalpr", "openalpr-crops", "rendered", "vn-two-line", "degraded", "vn-on-photos")
+SETS = (
+    "openalpr",
+    "openalpr-crops",
+    "openalpr-distant",
+    "rendered",
+    "vn-two-line",
+    "degraded",
+    "vn-on-photos",
+)
+PHOTO_SETS = ("openalpr", "openalpr-crops", "openalpr-distant", "vn-on-photos")
 
 
 @dataclass(frozen=True)
@@ -174,6 +186,21 @@ def _label_crops(samples: list[Sample]) -> Iterator[tuple[str, Any, str]]:
         yield name, crop(image, box), truth
 
 
+def _distant_crops(samples: list[Sample], seed: int) -> Iterator[tuple[str, Any, str]]:
+    """The labelled crops shrunk to 12-16 px characters, then degraded like ``degraded``."""
+    import cv2
+
+    from plate_reader.training.augment import degrade
+
+    for index, (name, piece, truth) in enumerate(_label_crops(samples)):
+        rng = random.Random(f"{seed}:{index}")
+        h, w = piece.shape[:2]
+        factor = min(1.0, rng.uniform(12.0, 16.0) / (0.5 * max(1, h)))
+        size = (max(4, round(w * factor)), max(4, round(h * factor)))
+        small = cv2.resize(piece, size, interpolation=cv2.INTER_AREA)
+        yield name, degrade(rng, small), truth
+
+
 def _rendered(recipe: Any) -> Iterator[tuple[str, Any, str]]:
     from plate_reader.training.dataset import render_view
 
@@ -271,7 +298,10 @@ def run_set(name: str, ocr: str, data: Path, limit: int | None, rendered: int) -
         fonts.require(fonts.TRAIN_FONTS)
     )
     recipes = {
-        "rendered": (Recipe(2001, rendered, held_out, min_char_px=12.0, negatives=0.0), "auto"),
+        "rendered": (
+            Recipe(2001, rendered, held_out, min_char_px=12.0, negatives=0.0, true_glyph_px=True),
+            "auto",
+        ),
         "vn-two-line": (
             Recipe(
                 2002,
@@ -280,6 +310,7 @@ def run_set(name: str, ocr: str, data: Path, limit: int | None, rendered: int) -
                 min_char_px=12.0,
                 negatives=0.0,
                 styles=("vn_car2", "vn_moto"),
+                true_glyph_px=True,
             ),
             "vn",
         ),
@@ -292,12 +323,13 @@ def run_set(name: str, ocr: str, data: Path, limit: int | None, rendered: int) -
                 max_char_px=14.0,
                 negatives=0.0,
                 degraded=True,
+                true_glyph_px=True,
             ),
             "auto",
         ),
     }
     runner: Callable[[], list[Outcome]]
-    if name in ("openalpr", "openalpr-crops", "vn-on-photos"):
+    if name in PHOTO_SETS:
         samples = load_samples(data, limit)
         profile = "vn" if name == "vn-on-photos" else "generic"
         reader = make_reader(ocr, profile)
@@ -305,6 +337,8 @@ def run_set(name: str, ocr: str, data: Path, limit: int | None, rendered: int) -
             runner = lambda: evaluate_photos(_photos(samples), reader)  # noqa: E731
         elif name == "openalpr-crops":
             runner = lambda: evaluate_crops(_label_crops(samples), reader)  # noqa: E731
+        elif name == "openalpr-distant":
+            runner = lambda: evaluate_crops(_distant_crops(samples, 4001), reader)  # noqa: E731
         else:
             runner = lambda: evaluate_photos(_vn_on_photos(samples, 3001), reader)  # noqa: E731
     else:
@@ -353,10 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     sets = args.set or list(SETS)
-    if (
-        any(s in ("openalpr", "openalpr-crops", "vn-on-photos") for s in sets)
-        and not args.data.is_dir()
-    ):
+    if any(s in PHOTO_SETS for s in sets) and not args.data.is_dir():
         parser.error(f"no data folder at {args.data} (drop the openalpr sets with --set)")
     results = []
     for name in sets:
