@@ -186,10 +186,10 @@ class InferenceOptions(ConfigModel):
         description="Execution providers in order of preference: cpu, cuda, tensorrt (or "
         "onnxruntime's own names). Default: $ENTRYWATCH_PROVIDERS, else cpu.",
     )
-    engine: Literal["auto", "onnxruntime", "openvino"] = Field(
-        default="auto",
+    engine: Literal["auto", "onnxruntime", "openvino"] | None = Field(
+        default=None,
         description="auto: OpenVINO for the CPU where installed (bf16 on AMX CPUs), onnxruntime "
-        "for GPU providers.",
+        "for GPU providers. Default: $ENTRYWATCH_ENGINE, else auto.",
     )
     batch: Annotated[int, Field(ge=1, le=64)] = Field(
         default=1,

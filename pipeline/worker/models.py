@@ -166,7 +166,7 @@ class SharedModels:
         inference: InferenceOptions | None = None,
     ) -> None:
         from detectors.plate import YoloPlateDetector
-        from detectors.runtime import RuntimeOptions, providers_from_env
+        from detectors.runtime import RuntimeOptions, engine_from_env, providers_from_env
         from pipeline.config import InferenceOptions
         from plate_reader.ocr import make_ocr
         from plate_reader.reader import PlateReader
@@ -179,7 +179,7 @@ class SharedModels:
         runtime = RuntimeOptions(
             providers=tuple(inference.providers or providers_from_env()),
             threads=threads,
-            engine=inference.engine,
+            engine=inference.engine or engine_from_env(),
         )
         self.runtime = runtime
 

@@ -122,7 +122,7 @@ def test_the_inference_section_is_read_and_a_bad_provider_is_named(tmp_path: Pat
         "CUDAExecutionProvider",
         "CPUExecutionProvider",
     ]
-    assert options.batch == 8 and options.engine == "auto"
+    assert options.batch == 8 and options.engine is None  # $ENTRYWATCH_ENGINE, else auto
     bad = tmp_path / "bad.yaml"
     bad.write_text("inference: {providers: [gpu]}\ncameras:\n" + camera)
     with pytest.raises(ConfigError, match=r"bad.yaml.*inference.providers.*'gpu'"):
@@ -131,16 +131,20 @@ def test_the_inference_section_is_read_and_a_bad_provider_is_named(tmp_path: Pat
 
 
 @pytest.mark.models
-def test_a_worker_with_batching_detects_what_a_plain_detector_detects() -> None:
+def test_a_worker_with_batching_detects_what_a_plain_detector_detects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from detectors.runtime import ENGINE_ENV
     from detectors.vehicle import YoloVehicleDetector
     from pipeline.sources import open_source
     from pipeline.worker.models import SharedModels
 
     clip = Path(__file__).resolve().parents[2] / "sample_videos/entry_morning.mp4"
     frames = [f.image for f in open_source(clip, "c") if f.index in (30, 40, 50)]
-    models = SharedModels(
-        ocr="crnn", slots=1, inference=InferenceOptions(batch=3, batch_wait_ms=100)
-    )
+    monkeypatch.setenv(ENGINE_ENV, "onnxruntime")  # the config names no engine: the env's
+    batching = InferenceOptions(batch=3, batch_wait_ms=100)
+    models = SharedModels(ocr="crnn", slots=1, inference=batching)
+    assert models.runtime.resolved_engine == "onnxruntime"
     detectors = [models.for_camera("vn")[0] for _ in frames]
     results: dict[int, Detections] = {}
     start = threading.Barrier(len(frames))
