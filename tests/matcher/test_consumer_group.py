@@ -5,9 +5,9 @@ takes its partitions over. Every entry is decided exactly once across the group,
 opened once and reaches the flags topic, and every plate's entries stay on one partition in the
 order they were published.
 
-The stream is paced (entries published while the matchers run, a last wave after the kill), so
-the kill always lands mid-stream: the killed member's partitions keep receiving entries it will
-never read. Every wait has its own timeout and shows the matchers' logs when it runs out.
+The stream is paced (50 entries/s while the matchers run, before and after the kill), so the
+kill always lands mid-stream: the killed member's partitions keep receiving entries it will never
+read. Every wait has its own timeout and shows the matchers' logs when it runs out.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ EVERY_PARTITION = set(range(PARTITIONS))
 # Up to 3,000 entries (300 before the group starts, then a stream of 50/s until the survivor has
 # taken over); every other plate declared.
 N_PLATES, PER_PLATE = 150, 20
-ASSIGNED = re.compile(r"group \S+: assigned (\S+)\[([\d,]*)\]")
+# The consumer's line after each rebalance: "group G: assigned topic[0,2,4]" (or "none").
+ASSIGNED = re.compile(r"group \S+: assigned (?:none|\S+\[([\d,]*)\])")
 DECIDED = re.compile(r"records/s over [\d.]+s: (\d+) decided")
 
 
@@ -77,7 +78,7 @@ class Member:
         found = ASSIGNED.findall(self.text())
         if not found:
             return None
-        return {int(p) for p in found[-1][1].split(",") if p}
+        return {int(p) for p in found[-1].split(",") if p}
 
     def decided(self) -> int:
         """Entries it decided, by its throughput lines (one a second)."""
