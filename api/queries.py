@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import HTTPException, status
-from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.engine import Row
 
 from api.schemas import EvidencePublic, FlagPublic
 from matcher.flag_events import flag_event_select, from_row
-from store.plates import CONFUSION_CLASSES, confusion_key
+from store.plates import confusion_key
 
 
 def flag_select() -> Select[Any]:
@@ -48,24 +48,11 @@ def search_key(plate: str) -> str:
     return key
 
 
-def confusion_key_sql(column: Any) -> ColumnElement[str]:
-    """``store.plates.confusion_key`` computed in SQL (nested REPLACE, the same on SQLite and
-    PostgreSQL), for columns that do not store their key."""
-    expr: Any = column
-    for group in CONFUSION_CLASSES:
-        for ch in group[1:]:
-            expr = func.replace(expr, ch, group[0])
-    result: ColumnElement[str] = expr
-    return result
-
-
-def plate_search(column: Any, plate: str, key_column: Any = None) -> ColumnElement[bool]:
+def plate_search(key_column: Any, plate: str) -> ColumnElement[bool]:
     """Plates beginning with ``plate``, tolerant of OCR look-alikes: "30K" finds 30K55102, and
-    "3OK55IO2" finds it too (O/0, I/1 share a confusion key). ``key_column``: a stored, indexed
-    confusion key of ``column`` (declarations have one); else the key is computed per row. The
-    key holds only A-Z and 0-9, so it needs no LIKE escaping."""
-    pattern = search_key(plate) + "%"
-    if key_column is not None:
-        found: ColumnElement[bool] = key_column.like(pattern)
-        return found
-    return confusion_key_sql(column).like(pattern)
+    "3OK55IO2" finds it too (O/0, I/1 share a confusion key). ``key_column`` is a stored,
+    indexed confusion key (``declarations.confusion_key``, ``entries.confusion_key``): a LIKE
+    prefix the index serves (see ``store.models.SEARCH_KEY_TYPE``). The key holds only A-Z and
+    0-9, so it needs no LIKE escaping."""
+    found: ColumnElement[bool] = key_column.like(search_key(plate) + "%")
+    return found

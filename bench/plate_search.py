@@ -6,9 +6,9 @@ Seeds ``--flags`` undeclared entries with open flags (``bench.api_server.seed_fl
 one client asking, back to back, through the app in process (no cache: ``list_cache_s`` 0):
 ``/api/flags?plate=`` with a prefix and with an OCR look-alike of it, ``/api/entries?plate=``,
 and the CSV export of every open flag of one checkpoint (12,500 rows, capped at 10,000). Prints
-p50/p99 per request kind; writes out/bench/plate_search.json. The search computes the confusion
-key per row in SQL (no stored key on entries), so these are scans: the figure says what a search
-costs at this size.
+p50/p99 per request kind; writes out/bench/plate_search.json. The search is a range of the
+entries' stored, indexed confusion key (revision 0006; before it, the key was computed per row
+in SQL and every search was a scan).
 """
 
 from __future__ import annotations

@@ -31,11 +31,13 @@ from sqlalchemy.orm import Session
 
 from pipeline.events import EntryEvent
 from store.models import utcnow
+from store.plates import confusion_key
 from store.types import from_sqlite_utc_text, sqlite_utc_text
 
 _ENTRY_COLUMNS = (
     "event_id", "camera_id", "checkpoint", "direction", "crossed_at", "plate_normalised",
-    "plate_display", "confidence", "readable", "format_valid", "event", "received_at",
+    "confusion_key", "plate_display", "confidence", "readable", "format_valid", "event",
+    "received_at",
 )  # fmt: skip
 _FLAG_COLUMNS = ("event_id", "reason", "status", "priority", "created_at", "updated_at")
 _AUDIT_COLUMNS = ("flag_id", "action", "actor", "at", "note")
@@ -43,7 +45,7 @@ DECISION_COLUMNS = (
     "event_id", "outcome", "flagged", "priority", "declaration_id", "reason", "decided_at",
 )  # fmt: skip
 
-# Rows per SQLite statement: 12 columns x 1000 rows stays far below SQLite's 32766 variables.
+# Rows per SQLite statement: 13 columns x 1000 rows stays far below SQLite's 32766 variables.
 SQLITE_PAGE = 1000
 
 
@@ -72,6 +74,13 @@ def record_entries(
     if dialect == "sqlite":
         return _record_entries_sqlite(session, events, _documents(events, documents), now)
     raise NotImplementedError(f"no bulk entry insert for {dialect}")
+
+
+def _search_key(event: EntryEvent) -> str | None:
+    """The entry's ``confusion_key`` column (revision 0006): these inserts bypass the model's
+    default that computes it, so they compute it here."""
+    plate = event.plate.normalised
+    return None if plate is None else confusion_key(plate)
 
 
 def _documents(events: Sequence[EntryEvent], given: Mapping[str, str] | None) -> list[str]:
@@ -272,8 +281,8 @@ def _record_entries_sqlite(
     received = sqlite_utc_text(now)
     rows = [
         (e.event_id, e.camera_id, e.checkpoint, e.direction, sqlite_utc_text(e.crossed_at),
-         e.plate.normalised, e.plate.display, e.plate.confidence, e.plate.readable,
-         e.plate.format_valid, document, received)
+         e.plate.normalised, _search_key(e), e.plate.display, e.plate.confidence,
+         e.plate.readable, e.plate.format_valid, document, received)
         for e, document in zip(events, documents, strict=True)
     ]  # fmt: skip
     inserted = _insert_sqlite(session, "entries", _ENTRY_COLUMNS, rows, new_returning="event_id")
@@ -284,12 +293,13 @@ def _record_entries_sqlite(
 
 _INSERT_ENTRIES_PG = """
     INSERT INTO entries (event_id, camera_id, checkpoint, direction, crossed_at,
-                         plate_normalised, plate_display, confidence, readable, format_valid,
-                         event, received_at)
-    SELECT i, c, cp, d, t, pn, pd, conf, r, f, ev, %b
+                         plate_normalised, confusion_key, plate_display, confidence, readable,
+                         format_valid, event, received_at)
+    SELECT i, c, cp, d, t, pn, k, pd, conf, r, f, ev, %b
     FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[],
-                %b::text[], %b::text[], %b::float8[], %b::boolean[], %b::boolean[], %b::json[])
-         AS u(i, c, cp, d, t, pn, pd, conf, r, f, ev)
+                %b::text[], %b::text[], %b::text[], %b::float8[], %b::boolean[], %b::boolean[],
+                %b::json[])
+         AS u(i, c, cp, d, t, pn, k, pd, conf, r, f, ev)
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id
 """
@@ -332,6 +342,7 @@ def _record_entries_pg(
         [e.direction for e in events],
         [e.crossed_at for e in events],  # aware: timestamptz keeps the instant
         [e.plate.normalised for e in events],
+        [_search_key(e) for e in events],
         [e.plate.display for e in events],
         [e.plate.confidence for e in events],
         [e.plate.readable for e in events],

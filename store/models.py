@@ -54,9 +54,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _confusion_key_default(context: DefaultExecutionContext) -> str:
+def _confusion_key_default(context: DefaultExecutionContext) -> str | None:
     # Computed at insert time (Core and ORM alike), so no writer can forget the key column.
-    return confusion_key(context.get_current_parameters()["plate_normalised"])
+    # store.bulk writes entries past the ORM and computes it itself.
+    plate = context.get_current_parameters()["plate_normalised"]
+    return None if plate is None else confusion_key(plate)
+
+
+# A plate search is ``confusion_key LIKE 'KEY%'``. PostgreSQL turns a LIKE prefix into an index
+# range only under the "C" collation (a database in en_US.UTF-8 would scan); SQLite only when the
+# index is NOCASE, LIKE being case-insensitive there (the key is upper-case, so NOCASE changes
+# nothing else). Revision 0006.
+SEARCH_KEY_TYPE = (
+    String(PLATE_LEN)
+    .with_variant(String(PLATE_LEN, collation="C"), "postgresql")
+    .with_variant(String(PLATE_LEN, collation="NOCASE"), "sqlite")
+)
 
 
 class Base(DeclarativeBase):
@@ -108,6 +121,11 @@ class Entry(Base):
     direction: Mapped[str] = mapped_column(String(16))
     crossed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     plate_normalised: Mapped[str | None] = mapped_column(String(PLATE_LEN), index=True)
+    # The plate's store.plates.confusion_key (revision 0006), what ``?plate=`` searches by prefix
+    # on entries and flags: NULL when no plate was read.
+    confusion_key: Mapped[str | None] = mapped_column(
+        SEARCH_KEY_TYPE, index=True, default=_confusion_key_default
+    )
     plate_display: Mapped[str | None] = mapped_column(String(DISPLAY_LEN))
     confidence: Mapped[float] = mapped_column(Float)
     readable: Mapped[bool] = mapped_column(Boolean)

@@ -140,8 +140,15 @@ class PostgresServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> None:
-        self._admin(f'CREATE DATABASE "{_identifier(name)}"')
+    def create_database(self, name: str, locale: str | None = None) -> None:
+        """A database; ``locale`` (e.g. ``C.UTF-8``) sets its collation, where the server's
+        own is C (initdb ``--no-locale``): what a deployment's linguistic collation changes."""
+        sql = f'CREATE DATABASE "{_identifier(name)}"'
+        if locale is not None:
+            if not re.fullmatch(r"[A-Za-z_]+(\.[A-Za-z0-9-]+)?", locale):
+                raise ValueError(f"unsafe locale {locale!r}")
+            sql += f" TEMPLATE template0 LOCALE '{locale}'"
+        self._admin(sql)
 
     def drop_database(self, name: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{_identifier(name)}" WITH (FORCE)')

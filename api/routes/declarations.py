@@ -191,9 +191,7 @@ def list_declarations(
     """Newest first; search by plate prefix, validity time and channel."""
     query = select(Declaration)
     if plate is not None:  # a prefix, OCR look-alikes alike, by the indexed confusion key
-        query = query.where(
-            plate_search(Declaration.plate_normalised, plate, Declaration.confusion_key)
-        )
+        query = query.where(plate_search(Declaration.confusion_key, plate))
     if valid_at is not None:
         query = query.where(Declaration.valid_from <= valid_at, Declaration.valid_until > valid_at)
     if filed_via is not None:

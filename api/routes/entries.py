@@ -87,7 +87,7 @@ def list_entries(
     if checkpoint is not None:
         query = query.where(Entry.checkpoint == checkpoint)
     if plate is not None:
-        query = query.where(plate_search(Entry.plate_normalised, plate))
+        query = query.where(plate_search(Entry.confusion_key, plate))
     if direction is not None:
         query = query.where(Entry.direction == direction)
     if window.since is not None:

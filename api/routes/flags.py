@@ -119,13 +119,11 @@ def _flags(store: Store, f: FlagQuery, limit: int) -> tuple[list[FlagPublic], bo
     """Up to ``limit`` flags of the query, newest first, and whether there are more."""
     query = flag_select()
     if f.plate is not None:
-        found = plate_search(Entry.plate_normalised, f.plate)
-        if store.dialect == "postgresql":
-            # The matching entries first (one scan), then their flags by the unique event_id:
-            # filtered through the join, PostgreSQL hash-joined all three tables (1 s at 100k).
-            query = query.where(Flag.event_id.in_(select(Entry.event_id).where(found)))
-        else:  # SQLite walks flags newest first and stops at the page: the join is cheaper
-            query = query.where(found)
+        # The matching entries first (a range of the entries' key index), then their flags by
+        # the unique event_id: filtered through the join, PostgreSQL hash-joined all three
+        # tables (1 s at 100k flags).
+        found = plate_search(Entry.confusion_key, f.plate)
+        query = query.where(Flag.event_id.in_(select(Entry.event_id).where(found)))
     if f.status is not None:
         query = query.where(Flag.status == f.status)
     if f.reason is not None:
