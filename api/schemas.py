@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -199,9 +200,21 @@ class FlagReopen(_In):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class FlagSort(StrEnum):
+    """The order of ``GET /api/flags``."""
+
+    NEWEST = "newest"  # the newest flag first; pages by before_id
+    PRIORITY = "priority"  # the most urgent first, then the newest crossing; pages by offset
+
+
 class FlagPage(BaseModel):
     items: list[FlagPublic]
-    next_before_id: int | None = Field(description="Pass as before_id for the next page.")
+    next_before_id: int | None = Field(
+        description="sort=newest: pass as before_id for the next page."
+    )
+    next_offset: int | None = Field(
+        default=None, description="sort=priority: pass as offset for the next page."
+    )
 
 
 class EntryPage(BaseModel):

@@ -275,6 +275,8 @@ CAMERA_STATUSES = ("ok", "stale", "error", "stopped")
 # both need these on a table of 100,000 flags.
 Index("ix_flags_updated_at", Flag.updated_at)
 Index("ix_flags_status_id", Flag.status, Flag.id)
+# The dashboard's open flags, most urgent first (``sort=priority``, revision 0007).
+Index("ix_flags_status_priority", Flag.status, Flag.priority)
 
 
 class ApiKey(Base):

@@ -18,7 +18,7 @@ from api.cache import SingleFlight, TtlCache
 from api.csv_export import AcceptHeader, FormatQuery, csv_response, page_size, wants_csv
 from api.deps import OperatorDep, ReaderDep, SessionDep, SettingsDep, StoreDep
 from api.live import FlagCursor, stream_flags
-from api.params import MAX_ID, MAX_LIMIT, RowId, TimeRangeDep
+from api.params import MAX_ID, MAX_LIMIT, Offset, RowId, TimeRangeDep
 from api.queries import flag_from_row, flag_select, plate_search, search_key
 from api.schemas import (
     DeclarationSummary,
@@ -30,6 +30,7 @@ from api.schemas import (
     FlagReason,
     FlagReopen,
     FlagResolve,
+    FlagSort,
     FlagStatus,
 )
 from matcher import lifecycle
@@ -70,20 +71,32 @@ async def list_flags(
         ),
     ] = None,
     before_id: Annotated[
-        int | None, Query(ge=1, le=MAX_ID, description="Keyset page: ids below.")
+        int | None, Query(ge=1, le=MAX_ID, description="Keyset page (sort=newest): ids below.")
     ] = None,
+    sort: Annotated[
+        FlagSort,
+        Query(
+            description="newest: the newest flag first. priority: the highest priority first, "
+            "then the newest crossing (pages by offset)."
+        ),
+    ] = FlagSort.NEWEST,
+    offset: Annotated[Offset, Query(description="Rows to skip (sort=priority).")] = 0,
     format_: FormatQuery = None,
     accept: AcceptHeader = None,
 ) -> Response:
-    """Newest first. Page with ``before_id`` = the previous page's ``next_before_id``. As CSV
-    (``format=csv`` or ``Accept: text/csv``): every match, up to 10,000 rows.
+    """Newest first, or with ``sort=priority`` the most urgent first, then the newest crossing
+    (what the dashboard shows: the whole store's order, not a page's). Page with ``before_id`` =
+    the previous page's ``next_before_id`` (newest), or ``offset`` = its ``next_offset``
+    (priority). As CSV (``format=csv`` or ``Accept: text/csv``): every match, up to 10,000 rows.
 
     Identical queries within ``ENTRYWATCH_LIST_CACHE_S`` (250 ms) share one database read."""
     if plate is not None:
         search_key(plate)  # 422 before any read for a plate with nothing to search for
+    _check_paging(sort, before_id, offset)
     query = FlagQuery(
-        status_, reason, checkpoint, camera_id, plate, window.since, window.until, before_id
-    )
+        status_, reason, checkpoint, camera_id, plate, window.since, window.until, before_id,
+        sort, offset,
+    )  # fmt: skip
     if wants_csv(format_, accept):
         flags = await anyio.to_thread.run_sync(_flags, store, query, page_size(limit, True))
         return csv_response("flags", CSV_COLUMNS, (_csv_row(f) for f in flags[0]))
@@ -107,12 +120,42 @@ class FlagQuery:
     since: datetime | None
     until: datetime | None
     before_id: int | None
+    sort: FlagSort = FlagSort.NEWEST
+    offset: int = 0
+
+
+def _check_paging(sort: FlagSort, before_id: int | None, offset: int) -> None:
+    """Each order has its own way to page: a flag id bounds only the newest-first order, and
+    an offset into the newest-first order would skip flags that arrive meanwhile."""
+    if sort is FlagSort.PRIORITY and before_id is not None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "before_id pages sort=newest; sort=priority pages with offset (next_offset)",
+        )
+    if sort is FlagSort.NEWEST and offset:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "offset pages sort=priority; sort=newest pages with before_id (next_before_id)",
+        )
 
 
 def _flag_page_json(store: Store, f: FlagQuery, limit: int) -> bytes:
     items, more = _flags(store, f, limit)
-    page = FlagPage(items=items, next_before_id=items[-1].flag_id if more and items else None)
+    last = items[-1].flag_id if more and items else None
+    if f.sort is FlagSort.PRIORITY:
+        page = FlagPage(items=items, next_before_id=None,
+                        next_offset=f.offset + len(items) if more else None)  # fmt: skip
+    else:
+        page = FlagPage(items=items, next_before_id=last)
     return page.model_dump_json().encode()
+
+
+# sort=priority: the flags index (status, priority) gives the first key in order (revision
+# 0007); the crossing is the entry's, so the newest crossing is sorted within each priority.
+_ORDER = {
+    FlagSort.NEWEST: (Flag.id.desc(),),
+    FlagSort.PRIORITY: (Flag.priority.desc(), Entry.crossed_at.desc(), Flag.id.desc()),
+}
 
 
 def _flags(store: Store, f: FlagQuery, limit: int) -> tuple[list[FlagPublic], bool]:
@@ -138,8 +181,11 @@ def _flags(store: Store, f: FlagQuery, limit: int) -> tuple[list[FlagPublic], bo
         query = query.where(Flag.created_at < f.until)
     if f.before_id is not None:
         query = query.where(Flag.id < f.before_id)
+    query = query.order_by(*_ORDER[f.sort]).limit(limit + 1)
+    if f.offset:
+        query = query.offset(f.offset)
     with store.session() as session:
-        rows = session.execute(query.order_by(Flag.id.desc()).limit(limit + 1)).all()
+        rows = session.execute(query).all()
     return [flag_from_row(r) for r in rows[:limit]], len(rows) > limit
 
 
