@@ -9,7 +9,7 @@ const $ = (sel) => document.querySelector(sel);
 const state = {
   flags: new Map(), // id -> flag
   flagFilter: { status: "open", reason: "", checkpoint: "", camera_id: "", plate: "" },
-  nextBeforeId: null,
+  nextOffset: null, // the next page of the priority order (sort=priority pages by offset)
   entriesOffset: 0, declarationsOffset: 0,
   images: new Map(), // evidence id -> blob URL (or a pending promise)
   streamAbort: null,
@@ -188,10 +188,12 @@ function flagCard(flag, fresh) {
   const alt = flag.plate_display || flag.plate || "";
   const actions = el("div", { class: "actions" });
   if (flag.status === "open") {
-    actions.append(el("button", { type: "button", text: t("act.ack"), "data-action": "ack" }));
+    actions.append(el("button", { type: "button", text: t("act.ack"), "data-action": "ack",
+      "data-needs-role": "operator" }));
   }
   if (flag.status !== "resolved") {
-    actions.append(el("button", { type: "button", text: t("act.resolve"), class: "primary", "data-action": "resolve" }));
+    actions.append(el("button", { type: "button", text: t("act.resolve"), class: "primary",
+      "data-action": "resolve", "data-needs-role": "operator" }));
   }
   actions.append(el("button", { type: "button", text: t("act.details"), "data-action": "detail" }));
   actions.append(el("button", { type: "button", text: t("act.audit"), "data-action": "audit" }));
@@ -226,7 +228,7 @@ function renderFlags(freshId) {
   const flags = [...state.flags.values()].filter(flagVisible).sort(byPriorityThenTime);
   list.replaceChildren(...flags.map((f) => flagCard(f, f.flag_id === freshId)));
   if (!flags.length) list.append(emptyState(state.flagFilter.plate));
-  $("#flags-more").hidden = state.nextBeforeId == null;
+  $("#flags-more").hidden = state.nextOffset == null;
 }
 
 // "Nothing found for 30K" after a search, "nothing to show" otherwise.
@@ -235,13 +237,15 @@ function emptyState(searched) {
     text: searched ? t("search.none", { q: searched }) : t("empty") });
 }
 
+// The server sorts (sort=priority): the first 200 are the store's most urgent, not the newest 200
+// sorted here, so an older critical flag is never left out of the list.
 async function loadFlags(more = false) {
-  const params = { ...state.flagFilter, limit: 200 };
-  if (more && state.nextBeforeId) params.before_id = state.nextBeforeId;
+  const params = { ...state.flagFilter, sort: "priority", limit: 200 };
+  if (more && state.nextOffset) params.offset = state.nextOffset;
   const page = await api(`/api/flags?${query(params)}`);
   if (!more) state.flags.clear();
   for (const f of page.items) state.flags.set(f.flag_id, f);
-  state.nextBeforeId = page.next_before_id;
+  state.nextOffset = page.next_offset;
   renderFlags();
   state.loads.flags += 1; // tests wait on these: the list now shows this query's answer
 }
@@ -350,7 +354,7 @@ function openAction(kind, flag) {
     if (dialog.returnValue !== "ok") return;
     const body = { note: form.note.value.trim() || null };
     if (kind === "resolve") body.outcome = form.outcome.value;
-    const verb = kind === "ack" ? "acknowledge" : "resolve";
+    const verb = { ack: "acknowledge", resolve: "resolve", reopen: "reopen" }[kind];
     try {
       const updated = await api(`/api/flags/${flag.flag_id}/${verb}`, {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
@@ -458,10 +462,13 @@ async function showDetail(flag) {
       + (flag.resolution ? ` — ${t(`outcome.${flag.resolution.outcome}`)}` : "")]]);
   const actions = $("#detail-actions");
   actions.replaceChildren();
-  if (flag.status === "open") actions.append(el("button", { type: "button", text: t("act.ack"), "data-action": "ack" }));
-  if (flag.status !== "resolved") {
-    actions.append(el("button", { type: "button", text: t("act.resolve"), class: "primary", "data-action": "resolve" }));
-  }
+  // Acting on a flag needs an operator's key (roles.js hides these from an integrator).
+  const act = (action, label, extra = {}) => el("button", { type: "button", text: t(label),
+    "data-action": action, "data-needs-role": "operator", ...extra });
+  if (flag.status === "open") actions.append(act("ack", "act.ack"));
+  if (flag.status !== "resolved") actions.append(act("resolve", "act.resolve", { class: "primary" }));
+  // A resolved flag can be opened again (POST /api/flags/{id}/reopen; the audit keeps the outcome).
+  if (flag.status === "resolved") actions.append(act("reopen", "act.reopen", { class: "primary" }));
   actions.append(el("button", { value: "close", text: t("act.close") }));
   $("#detail-candidates").replaceChildren();
   $("#detail-audit").replaceChildren();

@@ -15,9 +15,12 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+from sqlalchemy import update
 
 from pipeline.events import EntryEvent, Evidence, PlateCandidate
 from pipeline.evidence import EvidenceStore
+from store.models import Flag
+from store.watchlist import add_plate
 from tests.api import test_browser as shared
 from tests.api.conftest import flag_events
 from tests.matcher.factories import make_event
@@ -266,3 +269,95 @@ def test_title_counts_open_flags_and_a_new_flag_alerts(chromium: Any, site: Any)
     wait_until(page, "document.title === '(3) EntryWatch'")
     assert page.evaluate("entrywatch.alerts[1].tone") is False
     context.close()
+
+
+def test_an_older_critical_flag_leads_a_list_of_more_than_200(chromium: Any, site: Any) -> None:
+    # The dashboard shows 200 open flags: sorted by the server (sort=priority), the watch-listed
+    # plate's flag, opened first and crossed first, is not left out by 205 newer ones.
+    server, store, keys, _evidence = site
+    with store.transaction() as session:
+        add_plate(session, "29A99999", "stolen", "test")
+    start = datetime.now(UTC) - timedelta(hours=5)
+    at = [start + timedelta(minutes=i) for i in range(206)]  # a crossing a minute
+    [critical] = flag_events(store, make_event("29A99999", crossed_at=at[0]))
+    newer = flag_events(
+        store, *(make_event(f"30K{i:05d}", crossed_at=at[i]) for i in range(1, 206))
+    )
+    # Each opened when it crossed: the live stream (which re-sends the last 5 s of changes)
+    # then brings only the newest, and the list is what the page load asked for.
+    with store.transaction() as session:
+        for flag_id, when in zip([critical, *newer], at, strict=True):
+            session.execute(
+                update(Flag).where(Flag.id == flag_id).values(created_at=when, updated_at=when)
+            )
+    page = chromium.new_page(viewport={"width": 1440, "height": 900})
+    log_in(page, server.url, keys.operator, lang="en")
+    wait_until(page, "entrywatch.loads.flags > 0")
+    cards = page.locator('[data-testid="flag"]')
+    ids = cards.evaluate_all("cards => cards.map(c => Number(c.dataset.flagId))")
+    assert len(ids) == 200 and ids[0] == critical
+    assert ids[1:] == sorted(newer, reverse=True)[:199]  # then the newest crossing
+    assert cards.first.locator('[data-testid="priority"]').inner_text() == "Critical"
+    page.click("#flags-more")  # the rest of the priority order, by offset
+    wait_until(page, "entrywatch.loads.flags > 1")
+    assert cards.count() == 206 and page.locator("#flags-more").is_hidden()
+
+
+def test_a_resolved_flag_is_reopened_from_its_detail_panel(chromium: Any, site: Any) -> None:
+    server, store, keys, evidence = site
+    [flag_id] = flag_events(store, scene_event(evidence, "30K55102"))
+    resolved = httpx.post(
+        f"{server.url}/api/flags/{flag_id}/resolve",
+        json={"outcome": "misread"},
+        headers={"X-API-Key": keys.operator},
+    )
+    assert resolved.status_code == 200, resolved.text
+
+    def resolved_detail(key: str, lang: str) -> Any:
+        page = chromium.new_page(viewport={"width": 1440, "height": 900})
+        log_in(page, server.url, key, lang=lang)
+        page.select_option("#flag-filters select[name=status]", "resolved")
+        page.click("#flag-filters button[type=submit]")
+        card = page.locator(f'[data-flag-id="{flag_id}"]')
+        card.locator('button[data-action="detail"]').click()
+        page.locator('[data-testid="detail-audit"]').nth(1).wait_for(timeout=5_000)
+        return page
+
+    # An integrator may not act on flags: no reopen button (nor any other action).
+    page = resolved_detail(keys.integrator, "en")
+    wait_until(page, "document.body.dataset.role === 'integrator'")
+    assert page.locator("#detail-actions button[data-action]").count() == 1
+    assert not page.locator('#detail-actions button[data-action="reopen"]').is_visible()
+    page.close()
+
+    page = resolved_detail(keys.operator, "en")
+    reopen = page.locator('#detail-actions button[data-action="reopen"]')
+    assert reopen.is_visible() and reopen.inner_text() == "Reopen"
+    assert page.locator('#detail-actions button[data-action="resolve"]').count() == 0
+    page.close()
+
+    page = resolved_detail(keys.operator, "vi")
+    reopen = page.locator('#detail-actions button[data-action="reopen"]')
+    assert reopen.inner_text() == "Mở lại"
+    reopen.click()
+    dialog = page.locator("#reopen-dialog")
+    assert dialog.locator("h2").inner_text() == "Mở lại cảnh báo"
+    assert f"#{flag_id} 30K55102" in dialog.locator(".flag-summary").inner_text()
+    page.fill("#reopen-form textarea[name=note]", "đọc nhầm biển, xem lại")
+    page.click('#reopen-form button[value="ok"]')
+    # Open again: gone from the resolved list it was shown in, back in the open one.
+    page.locator(f'[data-flag-id="{flag_id}"]').wait_for(state="detached", timeout=5_000)
+    page.select_option("#flag-filters select[name=status]", "open")
+    page.click("#flag-filters button[type=submit]")
+    status = page.locator(f'[data-flag-id="{flag_id}"] .status')
+    status.wait_for(timeout=5_000)
+    assert status.inner_text() == "Mới"
+
+    # Reopened through the API: open again, the resolution cleared, the audit kept.
+    h = {"X-API-Key": keys.operator}
+    flag = httpx.get(f"{server.url}/api/flags/{flag_id}", headers=h).json()
+    assert flag["status"] == "open" and flag["resolution"] is None
+    assert [(a["action"], a["actor"]) for a in flag["audit"]] == [
+        ("opened", "system"), ("resolved", "operator-user"), ("reopened", "operator-user")
+    ]  # fmt: skip
+    assert flag["audit"][-1]["note"] == "đọc nhầm biển, xem lại"
