@@ -12,7 +12,8 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, union_all
+from sqlalchemy.orm import Session
 
 from api.cache import SingleFlight, TtlCache
 from api.csv_export import AcceptHeader, FormatQuery, csv_response, page_size, wants_csv
@@ -34,6 +35,7 @@ from api.schemas import (
     FlagStatus,
 )
 from matcher import lifecycle
+from matcher.rules import Priority
 from pipeline.events import FlagEvent
 from store import Store
 from store.models import Declaration, Entry, Flag, FlagAudit
@@ -150,43 +152,90 @@ def _flag_page_json(store: Store, f: FlagQuery, limit: int) -> bytes:
     return page.model_dump_json().encode()
 
 
-# sort=priority: the flags index (status, priority) gives the first key in order (revision
-# 0007); the crossing is the entry's, so the newest crossing is sorted within each priority.
+def _flags(store: Store, f: FlagQuery, limit: int) -> tuple[list[FlagPublic], bool]:
+    """Up to ``limit`` flags of the query in its order, and whether there are more."""
+    where = _conditions(f)
+    with store.session() as session:
+        if f.sort is FlagSort.PRIORITY and store.dialect == "postgresql":
+            ids = _ids_by_priority(session, where, f.offset, limit + 1)
+            found = session.execute(flag_select().where(Flag.id.in_(ids))).all()
+            by_id = {row.Flag.id: row for row in found}
+            rows = [by_id[i] for i in ids if i in by_id]
+        else:
+            # Newest first; or sort=priority on SQLite, which walks the flags index (status,
+            # priority; revision 0007) one priority after the other and sorts each by crossing
+            # only until the page is full (a temp b-tree for the right part of the ORDER BY).
+            order = _ORDER[f.sort]
+            query = flag_select().where(*where).order_by(*order).offset(f.offset or None)
+            rows = list(session.execute(query.limit(limit + 1)).all())
+    return [flag_from_row(r) for r in rows[:limit]], len(rows) > limit
+
+
 _ORDER = {
     FlagSort.NEWEST: (Flag.id.desc(),),
     FlagSort.PRIORITY: (Flag.priority.desc(), Entry.crossed_at.desc(), Flag.id.desc()),
 }
 
 
-def _flags(store: Store, f: FlagQuery, limit: int) -> tuple[list[FlagPublic], bool]:
-    """Up to ``limit`` flags of the query, newest first, and whether there are more."""
-    query = flag_select()
+def _conditions(f: FlagQuery) -> list[ColumnElement[bool]]:
+    """The query's filters, on flags joined with their entries."""
+    where: list[ColumnElement[bool]] = []
     if f.plate is not None:
         # The matching entries first (a range of the entries' key index), then their flags by
         # the unique event_id: filtered through the join, PostgreSQL hash-joined all three
         # tables (1 s at 100k flags).
         found = plate_search(Entry.confusion_key, f.plate)
-        query = query.where(Flag.event_id.in_(select(Entry.event_id).where(found)))
+        where.append(Flag.event_id.in_(select(Entry.event_id).where(found)))
     if f.status is not None:
-        query = query.where(Flag.status == f.status)
+        where.append(Flag.status == f.status)
     if f.reason is not None:
-        query = query.where(Flag.reason == f.reason)
+        where.append(Flag.reason == f.reason)
     if f.checkpoint is not None:
-        query = query.where(Entry.checkpoint == f.checkpoint)
+        where.append(Entry.checkpoint == f.checkpoint)
     if f.camera_id is not None:
-        query = query.where(Entry.camera_id == f.camera_id)
+        where.append(Entry.camera_id == f.camera_id)
     if f.since is not None:
-        query = query.where(Flag.created_at >= f.since)
+        where.append(Flag.created_at >= f.since)
     if f.until is not None:
-        query = query.where(Flag.created_at < f.until)
+        where.append(Flag.created_at < f.until)
     if f.before_id is not None:
-        query = query.where(Flag.id < f.before_id)
-    query = query.order_by(*_ORDER[f.sort]).limit(limit + 1)
-    if f.offset:
-        query = query.offset(f.offset)
-    with store.session() as session:
-        rows = session.execute(query).all()
-    return [flag_from_row(r) for r in rows[:limit]], len(rows) > limit
+        where.append(Flag.id < f.before_id)
+    return where
+
+
+def _ids_by_priority(
+    session: Session, where: list[ColumnElement[bool]], offset: int, count: int
+) -> list[int]:
+    """Flag ids, highest priority first, then the newest crossing: ``count`` after ``offset``
+    (PostgreSQL).
+
+    The crossing is the entry's, so no one index orders both keys. Sorted in one query, a
+    priority shared by 100,000 open flags had every one of them joined and sorted (1.6 s on
+    PostgreSQL). So each of the few priorities is asked for its own first rows, and the planner
+    picks per priority from its statistics: the flags index (status, priority; revision 0007)
+    and a sort where that priority is rare, the entries' crossing index walked newest first
+    where it is common (24 ms; docs/BENCHMARKS.md). SQLite's planner, without per-value
+    statistics, sorted every arm's rows: the one query is quicker there."""
+    want = offset + count
+    branches = []
+    for priority in Priority:  # 0-4: FlagEvent refuses any other
+        branch = (
+            select(Flag.id, Flag.priority, Entry.crossed_at)
+            .join(Entry, Entry.event_id == Flag.event_id)
+            .where(*where, Flag.priority == int(priority))
+            .order_by(Entry.crossed_at.desc(), Flag.id.desc())
+            .limit(want)
+            .subquery()
+        )
+        branches.append(select(branch))  # a subquery each: SQLite refuses LIMIT in a UNION arm
+    merged = union_all(*branches).subquery()
+    query = (
+        select(merged.c.id)
+        .order_by(merged.c.priority.desc(), merged.c.crossed_at.desc(), merged.c.id.desc())
+        .offset(offset)
+        .limit(count)
+    )
+    return list(session.scalars(query))
 
 
 CSV_COLUMNS = (
