@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy import ColumnElement, select, union_all
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from api.cache import SingleFlight, TtlCache
@@ -156,25 +156,15 @@ def _flags(store: Store, f: FlagQuery, limit: int) -> tuple[list[FlagPublic], bo
     """Up to ``limit`` flags of the query in its order, and whether there are more."""
     where = _conditions(f)
     with store.session() as session:
-        if f.sort is FlagSort.PRIORITY and store.dialect == "postgresql":
+        if f.sort is FlagSort.PRIORITY:
             ids = _ids_by_priority(session, where, f.offset, limit + 1)
             found = session.execute(flag_select().where(Flag.id.in_(ids))).all()
             by_id = {row.Flag.id: row for row in found}
             rows = [by_id[i] for i in ids if i in by_id]
         else:
-            # Newest first; or sort=priority on SQLite, which walks the flags index (status,
-            # priority; revision 0007) one priority after the other and sorts each by crossing
-            # only until the page is full (a temp b-tree for the right part of the ORDER BY).
-            order = _ORDER[f.sort]
-            query = flag_select().where(*where).order_by(*order).offset(f.offset or None)
-            rows = list(session.execute(query.limit(limit + 1)).all())
+            query = flag_select().where(*where).order_by(Flag.id.desc()).limit(limit + 1)
+            rows = list(session.execute(query).all())
     return [flag_from_row(r) for r in rows[:limit]], len(rows) > limit
-
-
-_ORDER = {
-    FlagSort.NEWEST: (Flag.id.desc(),),
-    FlagSort.PRIORITY: (Flag.priority.desc(), Entry.crossed_at.desc(), Flag.id.desc()),
-}
 
 
 def _conditions(f: FlagQuery) -> list[ColumnElement[bool]]:
@@ -206,36 +196,29 @@ def _conditions(f: FlagQuery) -> list[ColumnElement[bool]]:
 def _ids_by_priority(
     session: Session, where: list[ColumnElement[bool]], offset: int, count: int
 ) -> list[int]:
-    """Flag ids, highest priority first, then the newest crossing: ``count`` after ``offset``
-    (PostgreSQL).
+    """Flag ids, highest priority first, then the newest crossing: ``count`` after ``offset``.
 
-    The crossing is the entry's, so no one index orders both keys. Sorted in one query, a
-    priority shared by 100,000 open flags had every one of them joined and sorted (1.6 s on
-    PostgreSQL). So each of the few priorities is asked for its own first rows, and the planner
-    picks per priority from its statistics: the flags index (status, priority; revision 0007)
-    and a sort where that priority is rare, the entries' crossing index walked newest first
-    where it is common (24 ms; docs/BENCHMARKS.md). SQLite's planner, without per-value
-    statistics, sorted every arm's rows: the one query is quicker there."""
+    The crossing is the entry's, so no one index orders both keys, and sorted in one query a
+    priority shared by 100,000 open flags had every one of them joined and sorted (0.6 s on
+    SQLite, 1 s on PostgreSQL). So the priorities (five) are asked one after the other, most
+    urgent first, each for the rows still missing, until the page is full: one priority's sort
+    under a LIMIT, from the flags index (status, priority; revision 0007), or on PostgreSQL the
+    entries' crossing index walked newest first where that priority is common (figures in
+    docs/BENCHMARKS.md)."""
     want = offset + count
-    branches = []
-    for priority in Priority:  # 0-4: FlagEvent refuses any other
-        branch = (
-            select(Flag.id, Flag.priority, Entry.crossed_at)
+    ids: list[int] = []
+    for priority in sorted(Priority, reverse=True):  # 0-4: FlagEvent refuses any other
+        query = (
+            select(Flag.id)
             .join(Entry, Entry.event_id == Flag.event_id)
             .where(*where, Flag.priority == int(priority))
             .order_by(Entry.crossed_at.desc(), Flag.id.desc())
-            .limit(want)
-            .subquery()
+            .limit(want - len(ids))
         )
-        branches.append(select(branch))  # a subquery each: SQLite refuses LIMIT in a UNION arm
-    merged = union_all(*branches).subquery()
-    query = (
-        select(merged.c.id)
-        .order_by(merged.c.priority.desc(), merged.c.crossed_at.desc(), merged.c.id.desc())
-        .offset(offset)
-        .limit(count)
-    )
-    return list(session.scalars(query))
+        ids += session.scalars(query)
+        if len(ids) >= want:
+            break
+    return ids[offset:]
 
 
 CSV_COLUMNS = (
