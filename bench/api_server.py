@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -61,8 +61,11 @@ def event(
     )
 
 
-def seed_flags(store: Store, count: int, chunk: int = 5000) -> None:
-    """``count`` undeclared entries with open flags (and their "opened" audit rows), fast."""
+def seed_flags(
+    store: Store, count: int, chunk: int = 5000, priority_of: Callable[[int], int] | None = None
+) -> None:
+    """``count`` undeclared entries with open flags (and their "opened" audit rows), fast.
+    Every flag has priority 2 unless ``priority_of`` gives the i-th flag's."""
     start = datetime.now(UTC) - timedelta(days=7)
     template = event("75A00000", start).model_dump(mode="json")
     done = 0
@@ -94,7 +97,7 @@ def seed_flags(store: Store, count: int, chunk: int = 5000) -> None:
                     "event_id": event_id,
                     "reason": "undeclared",
                     "status": "open",
-                    "priority": 2,
+                    "priority": 2 if priority_of is None else priority_of(i),
                     "created_at": at,
                     "updated_at": at,
                 }
@@ -120,7 +123,7 @@ def seed_flags(store: Store, count: int, chunk: int = 5000) -> None:
             )
         done += n
     if store.dialect == "postgresql":
-        with store.engine.connect() as conn:
+        with store.engine.begin() as conn:  # committed: a rolled-back ANALYZE keeps no statistics
             conn.exec_driver_sql("ANALYZE")
 
 
