@@ -10,7 +10,7 @@ export YOLO_VERBOSE := False
 # first rendered set, then a fine-tune from its checkpoint with a second set and batch jitter.
 PLATE_BASE := --steps 2000 --out out/train/plate_crnn-base.onnx
 PLATE_TUNE := --init out/train/checkpoint-plate_crnn-base-seed7.pt --extra-seed 8 \
-	--extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 4000
+	--extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 1600
 
 .PHONY: help setup demo test test-fast lint bench samples kafka clean train-plates screenshots
 
@@ -38,7 +38,7 @@ bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md
 	$(PY) -m bench.plate_accuracy
 	$(PY) -m bench.replay_speed
 
-train-plates: setup  ## Train the plate recogniser on rendered plates, both stages, resumable (CPU, ~3 h on 2 cores; DEVICE=cuda on a GPU)
+train-plates: setup  ## Train the plate recogniser on rendered plates, both stages, resumable (CPU, ~2.5 h on 2 shared cores; DEVICE=cuda on a GPU)
 	@scripts/plate_fonts.sh
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_BASE)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_TUNE)

@@ -1,9 +1,17 @@
 """Train the plate recogniser on rendered plates and export it to ONNX with its card.
 
-    python -m plate_reader.training.train                  # the shipped recipe, CPU, ~1 h
-    python -m plate_reader.training.train --device cuda --train-samples 400000 --steps 12000
+    make train-plates                                      # the shipped recipe: both stages
+    python -m plate_reader.training.train --steps 2000 --out out/train/plate_crnn-base.onnx
+    python -m plate_reader.training.train --init out/train/checkpoint-plate_crnn-base-seed7.pt \
+        --extra-seed 8 --extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 1600
+    python -m plate_reader.training.train --device cuda ...   # the same on a GPU
     python -m plate_reader.training.train --train-samples 512 --val-samples 128 --steps 20 \
         --out /tmp/smoke.onnx                              # a smoke run
+
+The shipped model has two stages (``plate_reader/models/MODEL_CARD.md``): a base run on the
+first rendered set, then a fine-tune from its weights (``--init``) on that set plus a second one
+drawn with true glyph sizes and some distant-camera degradation (``--extra-*``), each batch
+jittered (``--jitter``).
 
 Resumable: a checkpoint (model, optimiser, schedule, step) is written every ``--checkpoint-every``
 steps next to the rendered data; running the same command again continues from it. The seed
