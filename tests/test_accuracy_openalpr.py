@@ -18,7 +18,7 @@ pytestmark = [
     pytest.mark.skipif(not DATA.is_dir(), reason=f"no benchmark data at {DATA}"),
 ]
 
-ACCURACY_FLOOR = 0.78  # measured 81.5 % (fusion, no fold, 222 photos)
+ACCURACY_FLOOR = 0.76  # measured 79.3 % (fusion, no fold, 222 photos; 81.5 % with the model before)
 RECALL_FLOOR = 0.95
 
 
