@@ -2,9 +2,11 @@
 
     python -m bench.api_flags_load [--db sqlite|postgresql|both] [--flags 100000]
         [--clients 50] [--tool wrk|httpx] [--seconds 20] [--requests 40] [--workers 1]
+        [--path "/api/flags?status=open&sort=priority&limit=200"]
 
 Each client (a wrk connection by default, Debian package ``wrk``; or httpx/asyncio) asks
-``GET /api/flags?status=open&limit=50`` back to back with an operator key; the API runs under
+``GET /api/flags?status=open&limit=50`` (or ``--path``: the dashboard asks
+``?status=open&sort=priority&limit=200``) back to back with an operator key; the API runs under
 uvicorn in its own process, as deployed. Prints p50/p90/p99 and throughput; writes
 out/bench/api_flags_load.json. Target: p99 < 200 ms.
 """
@@ -23,6 +25,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -40,13 +43,19 @@ log = logging.getLogger(__name__)
 PATH = "/api/flags?status=open&limit=50"
 
 
-async def _load(url: str, key: str, clients: int, requests: int) -> tuple[list[float], float, int]:
+def _page_size(path: str) -> int:
+    return int(parse_qs(urlsplit(path).query).get("limit", ["50"])[0])
+
+
+async def _load(
+    url: str, key: str, clients: int, requests: int, path: str = PATH
+) -> tuple[list[float], float, int]:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(
         base_url=url, headers={"X-API-Key": key}, limits=limits, timeout=30
     ) as http:
         for _ in range(20):  # warm up
-            (await http.get(PATH)).raise_for_status()
+            (await http.get(path)).raise_for_status()
         latencies: list[float] = []
         errors = 0
 
@@ -54,9 +63,9 @@ async def _load(url: str, key: str, clients: int, requests: int) -> tuple[list[f
             nonlocal errors
             for _ in range(requests):
                 start = time.perf_counter()
-                resp = await http.get(PATH)
+                resp = await http.get(path)
                 latencies.append((time.perf_counter() - start) * 1000)
-                if resp.status_code != 200 or len(resp.json()["items"]) != 50:
+                if resp.status_code != 200 or len(resp.json()["items"]) != _page_size(path):
                     errors += 1
 
         began = time.perf_counter()
@@ -67,10 +76,10 @@ async def _load(url: str, key: str, clients: int, requests: int) -> tuple[list[f
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def _wrk(url: str, key: str, clients: int, seconds: int) -> dict[str, Any]:
+def _wrk(url: str, key: str, clients: int, seconds: int, path: str = PATH) -> dict[str, Any]:
     """wrk (C, two threads): a load generator that needs far less CPU than the server it loads."""
     cmd = ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--latency", "-H", f"X-API-Key: {key}"]
-    out = subprocess.run([*cmd, url + PATH], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([*cmd, url + path], capture_output=True, text=True, check=True).stdout
     lat = {}
     for pct, value, unit in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M):
         lat[f"p{pct}"] = round(float(value) * _UNITS[unit], 2)
@@ -94,6 +103,7 @@ def run_one(
     tool: str,
     seconds: int,
     list_cache_s: float,
+    path: str = PATH,
 ) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="ew-bench-") as tmp,
@@ -107,10 +117,10 @@ def run_one(
         with api_process(url, workers=workers, **env) as base:
             load_before = machine()["load_avg"]
             if tool == "wrk":
-                asyncio.run(_load(base, key, 1, 1))  # warm up
-                measured = _wrk(base, key, clients, seconds)
+                asyncio.run(_load(base, key, 1, 1, path))  # warm up
+                measured = _wrk(base, key, clients, seconds, path)
             else:
-                latencies, wall, errors = asyncio.run(_load(base, key, clients, requests))
+                latencies, wall, errors = asyncio.run(_load(base, key, clients, requests, path))
                 measured = {
                     "latency_ms": percentiles(latencies),
                     "throughput_rps": round(len(latencies) / wall, 1),
@@ -123,6 +133,7 @@ def run_one(
             "load_generator": tool,
             "server_workers": workers,
             "list_cache_s": list_cache_s,
+            "path": path,
             **measured,
             "requests": measured["latency_ms"]["n"],
             "seed_s": round(seeded_s, 1),
@@ -151,6 +162,7 @@ def main() -> None:
         "--list-cache-s", type=float, default=0.25, help="Server list cache TTL; 0 disables."
     )
     parser.add_argument("--seconds", type=int, default=20, help="wrk run length.")
+    parser.add_argument("--path", default=PATH, help="The list request (default: %(default)s).")
     parser.add_argument("--out", type=Path, default=ROOT / "out/bench/api_flags_load.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -168,6 +180,7 @@ def main() -> None:
             args.tool,
             args.seconds,
             args.list_cache_s,
+            args.path,
         )
         lat = result["latency_ms"]
         log.info(
