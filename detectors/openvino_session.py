@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from detectors.signal_stack import ensure_signal_stack
+
 OPENVINO = "OpenVINO-CPU"
 
 
@@ -48,6 +50,8 @@ class OpenVinoSession:
         if precision:
             config["INFERENCE_PRECISION_HINT"] = precision
         self._compiled = core.compile_model(model, "CPU", config)
+        # Compiling leaves this thread a signal stack too small for AMX state (signal_stack.py).
+        ensure_signal_stack()
         hint = self._compiled.get_property("INFERENCE_PRECISION_HINT")  # an ov.Type: bf16, f32
         self.precision = hint.to_string() if hasattr(hint, "to_string") else str(hint)
         self._inputs = [

@@ -10,6 +10,8 @@ import signal
 import threading
 from types import FrameType
 
+from detectors.signal_stack import ensure_signal_stack
+
 log = logging.getLogger(__name__)
 
 
@@ -27,6 +29,9 @@ class Signals:
         self._stopping = stopping
 
     def install(self) -> None:
+        # Before the handlers: a native library can leave this thread a signal stack too small
+        # for the CPU's state (AMX), and a signal would then crash the process (signal_stack.py).
+        ensure_signal_stack()
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
         if self._reload and hasattr(signal, "SIGHUP"):
