@@ -179,7 +179,10 @@ def test_plate_search_finds_partial_and_look_alike_plates(chromium: Any, site: A
     assert search_flags("99Z") == []
     assert page.locator('[data-testid="empty"]').inner_text() == "Nothing found for “99Z”."
 
+    before = page.evaluate("entrywatch.loads.entries")
     page.click('.tab[data-view="entries"]')
+    # The tab loads the unfiltered list first; wait for it, or it could answer the search below.
+    wait_until(page, f"entrywatch.loads.entries > {before}")
     for text in ("30k", "3OK551"):
         loads = page.evaluate("entrywatch.loads.entries")
         page.fill("#entry-filters input[name=plate]", text)
