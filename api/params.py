@@ -39,3 +39,12 @@ TimeRangeDep = Annotated[TimeRange, Depends(time_range)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")]
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="Row id.")]
+# ``?plate=`` of the flags, entries and declarations lists (``api.queries.plate_search``).
+PlateSearch = Annotated[
+    str | None,
+    Query(
+        max_length=20,
+        description="Plate or its beginning, any punctuation; OCR look-alikes match "
+        "(0/O/D/Q, 1/I/7/T, 2/Z, 5/S, 6/G, 8/B).",
+    ),
+]

@@ -13,10 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Final
 
-import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from pipeline.config import CAMERA_ID_LEN, ConfigError, ConfigModel
+from pipeline.config import CAMERA_ID_LEN, ConfigError, ConfigModel, read_yaml_mapping
 from pipeline.validation import describe_errors
 
 # The shipped registry of the Thừa Thiên Huế sample deployment (the cameras of configs/).
@@ -89,14 +88,7 @@ class CheckpointRegistry:
 def load_checkpoints(path: str | Path) -> CheckpointRegistry:
     """Load and validate a checkpoints YAML file; ``ConfigError`` names the file and field."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot be read as YAML ({exc})") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping with a 'checkpoints' list")
+    raw = read_yaml_mapping(path, "checkpoints")
     try:
         parsed = CheckpointsFile.model_validate(raw)
     except ValidationError as exc:

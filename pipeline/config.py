@@ -339,9 +339,9 @@ class CamerasFile(ConfigModel):
         )
 
 
-def load_cameras(path: str | Path) -> CamerasFile:
-    """Load and validate a cameras YAML file; relative sources resolve against its folder."""
-    path = Path(path)
+def read_yaml_mapping(path: Path, key: str) -> dict[str, Any]:
+    """A YAML config file's top-level mapping; ``ConfigError`` says why it cannot be one (the
+    file is missing, unreadable, not YAML, or not a mapping with a ``key`` list)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -349,7 +349,14 @@ def load_cameras(path: str | Path) -> CamerasFile:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot be read as YAML ({exc})") from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping with a 'cameras' list")
+        raise ConfigError(f"{path}: expected a mapping with a '{key}' list")
+    return raw
+
+
+def load_cameras(path: str | Path) -> CamerasFile:
+    """Load and validate a cameras YAML file; relative sources resolve against its folder."""
+    path = Path(path)
+    raw = read_yaml_mapping(path, "cameras")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConfigDeprecationWarning)

@@ -24,7 +24,7 @@ from api.deps import (
     StoreDep,
 )
 from api.idempotency import KEY_LEN, IdempotencyKeys, KeyInFlight, KeyReused
-from api.params import Limit, Offset, RowId
+from api.params import Limit, Offset, PlateSearch, RowId
 from api.queries import plate_search
 from api.schemas import (
     DeclarationCreate,
@@ -176,13 +176,7 @@ def list_declarations(
     _: OperatorDep,
     limit: Limit = 50,
     offset: Offset = 0,
-    plate: Annotated[
-        str | None,
-        Query(
-            max_length=20,
-            description="Plate or its beginning, any punctuation; OCR look-alikes match.",
-        ),
-    ] = None,
+    plate: PlateSearch = None,
     valid_at: Annotated[
         AwareDatetime | None, Query(description="Only declarations valid at this time.")
     ] = None,

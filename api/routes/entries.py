@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.csv_export import AcceptHeader, FormatQuery, csv_response, page_size, wants_csv
 from api.deps import ReaderDep, SessionDep
-from api.params import MAX_LIMIT, Offset, TimeRangeDep
+from api.params import MAX_LIMIT, Offset, PlateSearch, TimeRangeDep
 from api.queries import evidence_of, plate_search
 from api.schemas import CandidatePublic, EntryDetail, EntryPage, EntryPublic
 from pipeline.events import EVENT_ID_LEN
@@ -65,14 +65,7 @@ def list_entries(
     offset: Offset = 0,
     camera_id: Annotated[str | None, Query(max_length=128)] = None,
     checkpoint: Annotated[str | None, Query(max_length=128)] = None,
-    plate: Annotated[
-        str | None,
-        Query(
-            max_length=20,
-            description="Plate or its beginning, any punctuation; OCR look-alikes match "
-            "(0/O/D/Q, 1/I/7/T, 2/Z, 5/S, 6/G, 8/B).",
-        ),
-    ] = None,
+    plate: PlateSearch = None,
     direction: Annotated[str | None, Query(pattern="^(inbound|outbound)$")] = None,
     format_: FormatQuery = None,
     accept: AcceptHeader = None,

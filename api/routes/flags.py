@@ -19,7 +19,7 @@ from api.cache import SingleFlight, TtlCache
 from api.csv_export import AcceptHeader, FormatQuery, csv_response, page_size, wants_csv
 from api.deps import OperatorDep, ReaderDep, SessionDep, SettingsDep, StoreDep
 from api.live import FlagCursor, stream_flags
-from api.params import MAX_ID, MAX_LIMIT, Offset, RowId, TimeRangeDep
+from api.params import MAX_ID, MAX_LIMIT, Offset, PlateSearch, RowId, TimeRangeDep
 from api.queries import flag_from_row, flag_select, plate_search, search_key
 from api.schemas import (
     DeclarationSummary,
@@ -64,14 +64,7 @@ async def list_flags(
     reason: FlagReason | None = None,
     checkpoint: Annotated[str | None, Query(max_length=128)] = None,
     camera_id: Annotated[str | None, Query(max_length=128)] = None,
-    plate: Annotated[
-        str | None,
-        Query(
-            max_length=20,
-            description="Plate or its beginning, any punctuation; OCR look-alikes match "
-            "(0/O/D/Q, 1/I/7/T, 2/Z, 5/S, 6/G, 8/B).",
-        ),
-    ] = None,
+    plate: PlateSearch = None,
     before_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Keyset page (sort=newest): ids below.")
     ] = None,
