@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
 chromium = shared.chromium  # the fixtures: one Chromium per module, a fresh site per test
 site = shared.site
+wait_until = shared.wait_until
 
 RAW_PLATE = (54, 11)  # width, height: the size of a real far-away plate crop
 
@@ -68,18 +68,6 @@ def scene_event(
             "plate": event.plate.model_copy(update={"candidates": candidates}),
         }
     )
-
-
-def wait_until(page: Any, expression: str, timeout_s: float = 5.0) -> Any:
-    """Poll ``expression`` in the page until it is truthy (wait_for_function would compile a
-    string in the page, which the dashboard's CSP forbids)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = page.evaluate(expression)
-        if value or time.monotonic() > deadline:
-            assert value, f"{expression} stayed false for {timeout_s} s"
-            return value
-        time.sleep(0.05)
 
 
 def log_in(page: Any, url: str, key: str, lang: str = "vi") -> None:
