@@ -50,17 +50,21 @@ class TimedDetector:
 
 
 def run(photos: int, ocr: str, threads: int | None) -> dict[str, Any]:
-    from detectors.plate import YoloPlateDetector
-    from detectors.runtime import RuntimeOptions
-    from plate_reader.ocr import make_ocr
     from plate_reader.reader import PlateReader
+    from plate_reader.still import still_reader
 
     samples = load_samples(DATA, photos)
-    runtime = RuntimeOptions(threads=threads)
-    detector = TimedDetector(YoloPlateDetector(runtime=runtime))
-    reader = PlateReader(detector=detector, ocr=make_ocr(ocr), profile="generic")  # type: ignore[arg-type]
-    images = [cv2.imread(str(s.image)) for s in samples]
+    built = still_reader(ocr, "generic", threads)  # what ``entrywatch read`` builds
+    detector = TimedDetector(built.detector)
+    reader = PlateReader(detector=detector, ocr=built.ocr, profile=built.profile)
+    images: list[Any] = [cv2.imread(str(s.image)) for s in samples]
     reader.read(images[0])  # loads and compiles: not timed
+    onnx = getattr(built.detector, "onnx", None)
+    engine = onnx.runtime.resolved_engine if onnx is not None else "ultralytics"
+    recognisers = ", ".join(
+        f"{m.model_name} on {getattr(m, 'engine', 'onnxruntime')}"
+        for m in getattr(built.ocr, "members", (built.ocr,))
+    )
     rows = []
     for image in images:
         detector.wall = detector.cpu = 0.0
@@ -82,7 +86,8 @@ def run(photos: int, ocr: str, threads: int | None) -> dict[str, Any]:
         "photos": len(images),
         "ocr": ocr,
         "plate_detector": detector.model_name,
-        "engine": runtime.resolved_engine,
+        "engine": engine,
+        "recognisers": recognisers,
         "threads": threads,
         "read_ms_p50": {"wall": round(wall, 1), "cpu": round(cpu, 1)},
         "plate_detector_ms_p50": {"wall": round(det_wall, 1), "cpu": round(det_cpu, 1)},

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from detectors.runtime import RuntimeOptions
 
 
 @dataclass(frozen=True)
@@ -67,23 +71,25 @@ OCR_HELP = (
 )
 
 
-def make_ocr(name: str) -> BaseOCR:
+def make_ocr(name: str, threads: int | None = 1, runtime: RuntimeOptions | None = None) -> BaseOCR:
     """Build an OCR back-end by name.
 
     "fusion" (the default: the trained recogniser and RapidOCR, fused), "crnn" (the trained
-    recogniser alone), "rapidocr" or "easyocr".
+    recogniser alone), "rapidocr" or "easyocr". ``threads`` per model session: 1 in the worker,
+    where cameras share the cores; None (one per core) for a one-off read. ``runtime``: the
+    engine the detectors run on, which RapidOCR's model follows (``plate_reader.ocr_rapid``).
     """
     key = name.strip().lower()
     if key == "fusion":
-        return FusionOCR((make_ocr("crnn"), make_ocr("rapidocr")))
+        return FusionOCR((make_ocr("crnn", threads), make_ocr("rapidocr", threads, runtime)))
     if key == "crnn":
         from plate_reader.recogniser import PlateRecogniser
 
-        return PlateRecogniser()
+        return PlateRecogniser(threads=threads)
     if key == "rapidocr":
         from plate_reader.ocr_rapid import RapidOcr
 
-        return RapidOcr()
+        return RapidOcr(threads=threads, runtime=runtime)
     if key == "easyocr":
         from plate_reader.ocr_easy import EasyOcr
 

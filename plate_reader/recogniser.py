@@ -104,7 +104,7 @@ class PlateRecogniser(BaseOCR):
     model_name = "plate_crnn"
     reads_rows = True
 
-    def __init__(self, model: Path | str | None = None, threads: int = 1) -> None:
+    def __init__(self, model: Path | str | None = None, threads: int | None = 1) -> None:
         import onnxruntime as ort
 
         from detectors import weights
@@ -114,7 +114,7 @@ class PlateRecogniser(BaseOCR):
             raise weights.WeightsNotFound(f"plate recogniser: {path} is not a weights file")
         options = ort.SessionOptions()
         # One thread: a crop is tiny, and the worker's detectors share the cores.
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads = threads or 0  # 0: one per core
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

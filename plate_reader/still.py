@@ -5,7 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from plate_reader.formats import PlateFormat
 from plate_reader.reader import PlateReader
+
+
+def still_reader(ocr: str, profile: PlateFormat | str, threads: int | None = None) -> PlateReader:
+    """The reader for photos read one at a time: the models run one after another on one image,
+    so each may use every core (``threads=None``); the worker instead gives each model one
+    thread, because its cameras share the cores."""
+    from detectors.plate import YoloPlateDetector
+    from detectors.runtime import RuntimeOptions
+    from plate_reader.ocr import make_ocr
+
+    runtime = RuntimeOptions(threads=threads)
+    return PlateReader(
+        detector=YoloPlateDetector(runtime=runtime),
+        ocr=make_ocr(ocr, threads=threads, runtime=runtime),
+        profile=profile,
+    )
 
 
 def describe_image(path: Path, reader: PlateReader) -> dict[str, Any]:

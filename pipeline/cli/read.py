@@ -22,6 +22,10 @@ def read(
     ],
     region: RegionOption = None,
     ocr: Annotated[str, typer.Option(help=OCR_HELP)] = DEFAULT_OCR,
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="Threads per model (default: one per core; models run in turn)."),
+    ] = None,
 ) -> None:
     """Read plates on still images: one JSON line per image, most confident plate first.
 
@@ -30,11 +34,9 @@ def read(
     and the exit status is 1; the other images are still read.
     """
     from pipeline.images import check_pixels
-    from plate_reader.ocr import make_ocr
-    from plate_reader.reader import PlateReader
-    from plate_reader.still import describe_image
+    from plate_reader.still import describe_image, still_reader
 
-    reader = PlateReader(ocr=make_ocr(ocr), profile=region_or_default(region))
+    reader = still_reader(ocr, region_or_default(region), threads)
     failed = 0
     for image in images:
         try:

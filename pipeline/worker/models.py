@@ -185,7 +185,8 @@ class SharedModels:
 
         def make_reader(region: str) -> PlateReader:
             detector = YoloPlateDetector(runtime=runtime)
-            return PlateReader(detector=detector, ocr=make_ocr(ocr), profile=region)
+            reader_ocr = make_ocr(ocr, threads=threads, runtime=runtime)
+            return PlateReader(detector=detector, ocr=reader_ocr, profile=region)
 
         self._slots = [_Slot(make_reader, runtime) for _ in range(max(1, slots))]
         self._pool = _Pool(self._slots)

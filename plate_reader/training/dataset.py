@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 NEGATIVE_SHARE = 0.03
 
 
-_LATER_FIELDS = frozenset({"styles", "degraded", "degraded_share", "true_glyph_px"})
+_LATER_FIELDS = frozenset({"styles", "degraded", "degraded_share", "true_glyph_px", "gap_marks"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,8 @@ class Recipe:
     # Character sizes are the glyphs' own height on the camera image, whatever the layout. The
     # first sets (False) sized every plate as one row, so two-row glyphs came out ~0.6x smaller.
     true_glyph_px: bool = False
+    # Share of one-row plates with a sticker or emblem between their character groups.
+    gap_marks: float = 0.0
 
     def key(self) -> str:
         """A hash of the recipe; fields added later count only when they differ from their
@@ -92,7 +94,7 @@ def render_view(recipe: Recipe, index: int) -> tuple[np.ndarray, str]:
     while recipe.styles and plate.style not in recipe.styles:
         plate = random_plate(rng)
     font = Path(rng.choice(recipe.fonts))
-    flat = render_plate(plate, font, rng, scale=rng.uniform(0.8, 1.6))
+    flat = render_plate(plate, font, rng, scale=rng.uniform(0.8, 1.6), gap_marks=recipe.gap_marks)
     view = camera_view(
         rng,
         flat,

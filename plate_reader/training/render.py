@@ -132,10 +132,109 @@ def glyph_share(plate: PlateText) -> float:
     return 0.57 if plate.style in ("us", "br_mercosur", "br_old") else 0.74
 
 
+def _split_at(rng: random.Random, row: str) -> int:
+    """Where a row's characters part for a mark between them: at the printed separator when the
+    row has one, else between two random characters (never leaving fewer than two a side)."""
+    seps = [i for i, ch in enumerate(row) if not ch.isalnum()]
+    if seps:
+        return rng.choice(seps)
+    return rng.randint(2, len(row) - 2)
+
+
+def _draw_mark(
+    rng: random.Random,
+    canvas: Image.Image,
+    box: tuple[float, float, float, float],
+    colours: Palette,
+    font: Path,
+) -> None:
+    """Something that is not a character in ``box``: a registration sticker, a state emblem, a
+    pair of seals (German plates), a heart or star, or a sticker's small print."""
+    draw = ImageDraw.Draw(canvas)
+    x1, y1, x2, y2 = box
+    w, h = x2 - x1, y2 - y1
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    colour = (
+        colours.text
+        if rng.random() < 0.4
+        else (rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255))
+    )
+    kind = rng.choice(("disc", "seals", "shield", "star", "sticker", "small_print"))
+    r = min(w, h) / 2 * rng.uniform(0.6, 1.0)
+    if kind == "disc":
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
+        if rng.random() < 0.5:
+            q = r * 0.6
+            draw.ellipse((cx - q, cy - q, cx + q, cy + q), outline=colours.background, width=1)
+    elif kind == "seals":
+        # Coloured and apart, as real seals are: two touching discs in the ink would be an 8.
+        q = min(w / 2, h / 4) * 0.75
+        tint = (rng.randint(60, 255), rng.randint(0, 200), rng.randint(0, 255))
+        for yy in (cy - q * 1.3, cy + q * 1.3):
+            draw.ellipse((cx - q, yy - q, cx + q, yy + q), fill=tint)
+    elif kind == "shield":
+        draw.polygon(
+            [(cx - r, cy - r), (cx + r, cy - r), (cx + r, cy + r * 0.2), (cx, cy + r),
+             (cx - r, cy + r * 0.2)],
+            fill=colour,
+        )  # fmt: skip
+    elif kind == "star":
+        points = []
+        for k in range(10):
+            a = np.pi / 2 + k * np.pi / 5
+            rr = r if k % 2 == 0 else r * 0.45
+            points.append((cx + rr * np.cos(a), cy - rr * np.sin(a)))
+        draw.polygon(points, fill=colour)
+    elif kind == "sticker":
+        sw, sh = w * rng.uniform(0.6, 1.0), h * rng.uniform(0.3, 0.6)
+        draw.rectangle((cx - sw / 2, cy - sh / 2, cx + sw / 2, cy + sh / 2), fill=colour)
+    else:  # a sticker's month and year, well below a plate character's height
+        tiny = rng.choice(("CA", "12", "25", "JAN", "OCT", "TX", "NY", "DMV"))
+        th = h * rng.uniform(0.2, 0.35)
+        _paste_text(canvas, tiny, (x1, cy - th / 2, x2, cy + th / 2), colours.text, font)
+
+
+def _paste_row(
+    rng: random.Random,
+    canvas: Image.Image,
+    row: str,
+    box: tuple[float, float, float, float],
+    colours: Palette,
+    font: Path,
+    stroke: int,
+    mark: bool,
+) -> None:
+    """One printed row in ``box``; with ``mark``, parted around a mark between two groups (what
+    US, German and many other plates carry there, and what a reader must not read)."""
+    chars = [ch for ch in row if ch.isalnum()]
+    if not mark or len(chars) < 4:
+        _paste_text(canvas, row, box, colours.text, font, stroke)
+        return
+    cut = _split_at(rng, row)
+    left, right = row[:cut].rstrip(" -."), row[cut:].lstrip(" -.")
+    if len(left) < 1 or len(right) < 1:
+        _paste_text(canvas, row, box, colours.text, font, stroke)
+        return
+    x1, y1, x2, y2 = box
+    per_char = (x2 - x1) / len(row)
+    gap = per_char * rng.uniform(0.8, 1.6)
+    ink = x2 - x1 - gap
+    wl = ink * len(left) / (len(left) + len(right))
+    _paste_text(canvas, left, (x1, y1, x1 + wl, y2), colours.text, font, stroke)
+    _paste_text(canvas, right, (x1 + wl + gap, y1, x2, y2), colours.text, font, stroke)
+    pad = gap * 0.1
+    _draw_mark(rng, canvas, (x1 + wl + pad, y1, x1 + wl + gap - pad, y2), colours, font)
+
+
 def render_plate(
-    plate: PlateText, font: Path, rng: random.Random, scale: float = 1.0
+    plate: PlateText,
+    font: Path,
+    rng: random.Random,
+    scale: float = 1.0,
+    gap_marks: float = 0.0,
 ) -> np.ndarray:
-    """A frontal plate image (RGB uint8) for ``plate`` drawn in ``font``."""
+    """A frontal plate image (RGB uint8) for ``plate`` drawn in ``font``; ``gap_marks`` is the
+    chance that a one-row plate carries a sticker or emblem between its character groups."""
     style = plate.style
     if style in SIZES_MM:
         mm = SIZES_MM[style]
@@ -212,19 +311,21 @@ def render_plate(
 
     inner_w = width * (1 - left)
     rows = plate.rows
+    # ``rng`` is drawn from only when marks are asked for, so older recipes render as they did.
+    # Vietnamese and Brazilian plates carry nothing between their groups but a dash or a dot.
+    mark = (
+        bool(gap_marks)
+        and len(rows) == 1
+        and style in ("us", "eu", "generic")
+        and rng.random() < gap_marks
+    )
     gap = 0.06 if len(rows) == 2 else 0.0
     span = (bottom_band - top_band - gap * (len(rows) - 1)) / len(rows)
     for i, row in enumerate(rows):
         y1 = (top_band + i * (span + gap)) * height
         x1, _, x2, _ = _row_box(rng, row, round(inner_w), 0, 0)
-        _paste_text(
-            canvas,
-            row,
-            (left * width + x1, y1, left * width + x2, y1 + span * height),
-            colours.text,
-            font,
-            stroke,
-        )
+        box = (left * width + x1, y1, left * width + x2, y1 + span * height)
+        _paste_row(rng, canvas, row, box, colours, font, stroke, mark)
 
     if rng.random() < 0.75:  # embossed border
         t = max(1, round(rng.uniform(0.01, 0.03) * height))

@@ -69,6 +69,7 @@ class Config:
     extra_samples: int = 0
     extra_min_char_px: float = 7.0
     extra_degraded_share: float = 0.25
+    extra_gap_marks: float = 0.0  # share of one-row plates with an emblem between the groups
     jitter: float = 0.0  # share of each batch moved and noised (``jitter.jitter_batch``)
 
 
@@ -149,7 +150,7 @@ def _export(model: object, path: Path) -> None:
 
 
 def extra_recipe(cfg: Config, fonts: tuple[str, ...]) -> Recipe:
-    """The fine-tuning set: true glyph sizes, some distant-camera degradation."""
+    """A fine-tuning set: true glyph sizes, some distant-camera degradation, some emblems."""
     return Recipe(
         cfg.extra_seed,
         cfg.extra_samples,
@@ -157,6 +158,7 @@ def extra_recipe(cfg: Config, fonts: tuple[str, ...]) -> Recipe:
         min_char_px=cfg.extra_min_char_px,
         degraded_share=cfg.extra_degraded_share,
         true_glyph_px=True,
+        gap_marks=cfg.extra_gap_marks,
     )
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import plate_reader.ocr
-import plate_reader.reader
+import plate_reader.still
 from pipeline.cli import app
 from pipeline.cli.replay import cameras_for
 
@@ -40,12 +39,10 @@ def test_replay_uses_the_configured_region_else_vn(tmp_path: Path) -> None:
 def test_read_defaults_to_vn_like_replay(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     profiles: list[str] = []
 
-    class FakeReader:
-        def __init__(self, *, ocr: object, profile: str) -> None:
-            profiles.append(profile)
+    def fake_reader(ocr: str, profile: str, threads: int | None = None) -> None:
+        profiles.append(profile)
 
-    monkeypatch.setattr(plate_reader.reader, "PlateReader", FakeReader)
-    monkeypatch.setattr(plate_reader.ocr, "make_ocr", lambda name: None)
+    monkeypatch.setattr(plate_reader.still, "still_reader", fake_reader)
     missing = tmp_path / "missing.jpg"
     runner.invoke(app, ["read", str(missing)])
     runner.invoke(app, ["read", "--region", "generic", str(missing)])

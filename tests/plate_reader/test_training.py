@@ -148,3 +148,44 @@ def test_character_sizes_are_the_glyphs_own_on_two_row_plates() -> None:
     new_h = np.median([render_view(new, i)[0].shape[0] for i in range(new.count)])
     # Sized as one row, a two-row plate's 14 px were its whole height's 0.6: ~0.35/0.6 smaller.
     assert new_h > 1.4 * old_h
+
+
+def test_marks_between_groups_only_where_real_plates_carry_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from plate_reader.training import render
+    from plate_reader.training.dataset import Recipe, fonts_as_strings
+    from plate_reader.training.texts import PlateText
+
+    faces = fonts_as_strings(plate_fonts(fonts.TRAIN_FONTS))
+    assert Recipe(5, 40, faces).key() == Recipe(5, 40, faces, gap_marks=0.0).key()
+    assert Recipe(5, 40, faces).key() != Recipe(5, 40, faces, gap_marks=0.4).key()
+    marks: list[tuple[float, float, float, float]] = []
+    real_draw = render._draw_mark
+
+    def spy(rng, canvas, box, colours, font):  # type: ignore[no-untyped-def]
+        marks.append(box)
+        real_draw(rng, canvas, box, colours, font)
+
+    monkeypatch.setattr(render, "_draw_mark", spy)
+    font = Path(faces[0])
+
+    def draw(plate: PlateText, share: float, seed: int = 3) -> np.ndarray:
+        return render.render_plate(plate, font, random.Random(seed), gap_marks=share)
+
+    # Vietnamese plates carry a dash, not an emblem, and render exactly as without marks.
+    for plate in (
+        PlateText("75A12345", ("75A-123.45",), "vn_car"),
+        PlateText("75B123456", ("75-B1", "234.56"), "vn_moto"),
+    ):
+        assert np.array_equal(draw(plate, 1.0), draw(plate, 0.0))
+    assert marks == []
+    # A US plate at share 1: one mark, inside the plate, and the label is untouched.
+    us = PlateText("7ABC123", ("7ABC123",), "us")
+    image = draw(us, 1.0)
+    assert len(marks) == 1
+    x1, y1, x2, y2 = marks[0]
+    assert 0 < x1 < x2 < image.shape[1] and 0 <= y1 < y2 <= image.shape[0]
+    # At share 0 nothing is drawn between the groups.
+    draw(us, 0.0)
+    assert len(marks) == 1
