@@ -30,12 +30,29 @@ def _shape(partial: Any) -> list[int | str]:
     return [d.get_length() if d.is_static else "?" for d in partial]
 
 
+def import_openvino() -> Any:
+    """``openvino``, imported without its usage telemetry.
+
+    Importing ``openvino`` imports its model converter, which sends a usage event to Google
+    Analytics unless the machine has opted out (``opt_in_out --opt_out``). A traffic-camera
+    worker has no business calling out, so the telemetry package is made unimportable first:
+    OpenVINO then falls back to its own no-op stub. Nothing else of OpenVINO uses it.
+    """
+    import sys
+
+    sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
+    import openvino
+
+    return openvino
+
+
 class OpenVinoSession:
     """One compiled model; ``run`` may be called from several threads (one infer request each)."""
 
     def __init__(self, model_path: str, threads: int | None, precision: str | None) -> None:
         import onnx
-        import openvino as ov
+
+        ov = import_openvino()
 
         core = ov.Core()
         model = core.read_model(model_path)
