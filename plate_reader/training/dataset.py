@@ -52,6 +52,8 @@ class Recipe:
     true_glyph_px: bool = False
     # Share of one-row plates with a sticker or emblem between their character groups.
     gap_marks: float = 0.0
+    backdrops: float = 0.0  # share of US and generic plates with a printed picture behind
+    emboss: float = 0.0  # share of plates with embossed characters (lit edge and shadow)
 
     def key(self) -> str:
         """A hash of the recipe; fields added later count only when they differ from their
@@ -94,7 +96,15 @@ def render_view(recipe: Recipe, index: int) -> tuple[np.ndarray, str]:
     while recipe.styles and plate.style not in recipe.styles:
         plate = random_plate(rng)
     font = Path(rng.choice(recipe.fonts))
-    flat = render_plate(plate, font, rng, scale=rng.uniform(0.8, 1.6), gap_marks=recipe.gap_marks)
+    flat = render_plate(
+        plate,
+        font,
+        rng,
+        scale=rng.uniform(0.8, 1.6),
+        gap_marks=recipe.gap_marks,
+        backdrops=recipe.backdrops,
+        emboss=recipe.emboss,
+    )
     view = camera_view(
         rng,
         flat,

@@ -104,12 +104,18 @@ def _paste_text(
     colour: RGB,
     font: Path,
     stroke: int = 0,
+    relief: int = 0,
 ) -> None:
-    """Stretch ``text``'s ink to ``box`` (x1, y1, x2, y2) and paint it in ``colour``."""
+    """Stretch ``text``'s ink to ``box`` (x1, y1, x2, y2) and paint it in ``colour``; with
+    ``relief`` (px), as embossed metal shows it: a lit edge above-left, a shadow below-right."""
     x1, y1, x2, y2 = (round(v) for v in box)
     w, h = max(1, x2 - x1), max(1, y2 - y1)
     mask = text_image(text, font, stroke).resize((w, h), Image.Resampling.BILINEAR)
     alpha = Image.eval(mask, lambda v: 255 - v)
+    if relief:
+        for offset, tone in ((-relief, (250, 250, 250)), (relief, (40, 40, 40))):
+            shade = Image.eval(alpha, lambda v: v * 3 // 5)  # half-tone: an edge, not ink
+            canvas.paste(Image.new("RGB", (w, h), tone), (x1 + offset, y1 + offset), shade)
     canvas.paste(Image.new("RGB", (w, h), colour), (x1, y1), alpha)
 
 
@@ -130,6 +136,47 @@ def glyph_share(plate: PlateText) -> float:
     if len(plate.rows) == 2:
         return 0.35
     return 0.57 if plate.style in ("us", "br_mercosur", "br_old") else 0.74
+
+
+def _paint_backdrop(rng: random.Random, canvas: Image.Image, colours: Palette) -> None:
+    """A printed backdrop behind the characters, as many US and special plates have: a soft
+    gradient, hills, a sun, a band of colour, all pale enough to keep the characters legible."""
+    from PIL import ImageFilter
+
+    width, height = canvas.size
+    art = Image.new("RGB", (width, height), colours.background)
+    draw = ImageDraw.Draw(art)
+
+    def pale() -> RGB:
+        return _jitter(rng, colours.background, 70)
+
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.choice(("hill", "sun", "band", "gradient"))
+        if kind == "hill":
+            base = rng.uniform(0.5, 1.0) * height
+            xs = sorted(rng.uniform(0, width) for _ in range(rng.randint(2, 5)))
+            points = [(0.0, float(height)), (0.0, base)]
+            points += [(x, base - rng.uniform(0.1, 0.6) * height) for x in xs]
+            points += [(float(width), base), (float(width), float(height))]
+            draw.polygon(points, fill=pale())
+        elif kind == "sun":
+            r = rng.uniform(0.15, 0.5) * height
+            cx, cy = rng.uniform(0, width), rng.uniform(0, height)
+            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=pale())
+        elif kind == "band":
+            y = rng.uniform(0, height)
+            draw.rectangle((0, y, width, y + rng.uniform(0.05, 0.3) * height), fill=pale())
+        else:
+            tint = pale()
+            for y in range(height):
+                t = y / max(1, height - 1)
+                mix = tuple(
+                    round(a * (1 - t) + b * t)
+                    for a, b in zip(colours.background, tint, strict=True)
+                )
+                draw.line((0, y, width, y), fill=mix)  # type: ignore[arg-type]
+    art = art.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 3.0)))
+    canvas.paste(Image.blend(canvas, art, rng.uniform(0.4, 0.9)))
 
 
 def _split_at(rng: random.Random, row: str) -> int:
@@ -203,25 +250,26 @@ def _paste_row(
     font: Path,
     stroke: int,
     mark: bool,
+    relief: int = 0,
 ) -> None:
     """One printed row in ``box``; with ``mark``, parted around a mark between two groups (what
     US, German and many other plates carry there, and what a reader must not read)."""
     chars = [ch for ch in row if ch.isalnum()]
     if not mark or len(chars) < 4:
-        _paste_text(canvas, row, box, colours.text, font, stroke)
+        _paste_text(canvas, row, box, colours.text, font, stroke, relief)
         return
     cut = _split_at(rng, row)
     left, right = row[:cut].rstrip(" -."), row[cut:].lstrip(" -.")
     if len(left) < 1 or len(right) < 1:
-        _paste_text(canvas, row, box, colours.text, font, stroke)
+        _paste_text(canvas, row, box, colours.text, font, stroke, relief)
         return
     x1, y1, x2, y2 = box
     per_char = (x2 - x1) / len(row)
     gap = per_char * rng.uniform(0.8, 1.6)
     ink = x2 - x1 - gap
     wl = ink * len(left) / (len(left) + len(right))
-    _paste_text(canvas, left, (x1, y1, x1 + wl, y2), colours.text, font, stroke)
-    _paste_text(canvas, right, (x1 + wl + gap, y1, x2, y2), colours.text, font, stroke)
+    _paste_text(canvas, left, (x1, y1, x1 + wl, y2), colours.text, font, stroke, relief)
+    _paste_text(canvas, right, (x1 + wl + gap, y1, x2, y2), colours.text, font, stroke, relief)
     pad = gap * 0.1
     _draw_mark(rng, canvas, (x1 + wl + pad, y1, x1 + wl + gap - pad, y2), colours, font)
 
@@ -232,9 +280,13 @@ def render_plate(
     rng: random.Random,
     scale: float = 1.0,
     gap_marks: float = 0.0,
+    backdrops: float = 0.0,
+    emboss: float = 0.0,
 ) -> np.ndarray:
     """A frontal plate image (RGB uint8) for ``plate`` drawn in ``font``; ``gap_marks`` is the
-    chance that a one-row plate carries a sticker or emblem between its character groups."""
+    chance that a one-row plate carries a sticker or emblem between its character groups,
+    ``backdrops`` that a US or generic plate has a printed picture behind its characters, and
+    ``emboss`` that the characters are embossed (lit edge and shadow)."""
     style = plate.style
     if style in SIZES_MM:
         mm = SIZES_MM[style]
@@ -248,6 +300,12 @@ def render_plate(
     canvas = Image.new("RGB", (width, height), colours.background)
     draw = ImageDraw.Draw(canvas)
     stroke = rng.choice((0, 0, 0, 1, 2))
+    # ``rng`` is drawn from only for the shares asked for, so older recipes render as they did.
+    if backdrops and style in ("us", "generic") and rng.random() < backdrops:
+        _paint_backdrop(rng, canvas, colours)
+    relief = 0
+    if emboss and rng.random() < emboss:
+        relief = max(1, round(rng.uniform(0.006, 0.02) * height))
 
     # Where the plate's own characters go (fractions of the height), and the small print.
     top_band, bottom_band = 0.12, 0.88
@@ -311,7 +369,6 @@ def render_plate(
 
     inner_w = width * (1 - left)
     rows = plate.rows
-    # ``rng`` is drawn from only when marks are asked for, so older recipes render as they did.
     # Vietnamese and Brazilian plates carry nothing between their groups but a dash or a dot.
     mark = (
         bool(gap_marks)
@@ -325,7 +382,7 @@ def render_plate(
         y1 = (top_band + i * (span + gap)) * height
         x1, _, x2, _ = _row_box(rng, row, round(inner_w), 0, 0)
         box = (left * width + x1, y1, left * width + x2, y1 + span * height)
-        _paste_row(rng, canvas, row, box, colours, font, stroke, mark)
+        _paste_row(rng, canvas, row, box, colours, font, stroke, mark, relief)
 
     if rng.random() < 0.75:  # embossed border
         t = max(1, round(rng.uniform(0.01, 0.03) * height))

@@ -70,6 +70,8 @@ class Config:
     extra_min_char_px: float = 7.0
     extra_degraded_share: float = 0.25
     extra_gap_marks: float = 0.0  # share of one-row plates with an emblem between the groups
+    extra_backdrops: float = 0.0  # share of US and generic plates with a printed picture behind
+    extra_emboss: float = 0.0  # share of plates with embossed characters
     jitter: float = 0.0  # share of each batch moved and noised (``jitter.jitter_batch``)
 
 
@@ -150,7 +152,7 @@ def _export(model: object, path: Path) -> None:
 
 
 def extra_recipe(cfg: Config, fonts: tuple[str, ...]) -> Recipe:
-    """A fine-tuning set: true glyph sizes, some distant-camera degradation, some emblems."""
+    """A fine-tuning set: true glyph sizes, some distant-camera degradation, emblems, art."""
     return Recipe(
         cfg.extra_seed,
         cfg.extra_samples,
@@ -159,6 +161,8 @@ def extra_recipe(cfg: Config, fonts: tuple[str, ...]) -> Recipe:
         degraded_share=cfg.extra_degraded_share,
         true_glyph_px=True,
         gap_marks=cfg.extra_gap_marks,
+        backdrops=cfg.extra_backdrops,
+        emboss=cfg.extra_emboss,
     )
 
 

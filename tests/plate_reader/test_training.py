@@ -189,3 +189,29 @@ def test_marks_between_groups_only_where_real_plates_carry_them(
     # At share 0 nothing is drawn between the groups.
     draw(us, 0.0)
     assert len(marks) == 1
+
+
+def test_backdrops_only_behind_us_and_generic_plates_and_emboss_on_any() -> None:
+    from plate_reader.training import render
+    from plate_reader.training.dataset import Recipe, fonts_as_strings
+    from plate_reader.training.texts import PlateText
+
+    faces = fonts_as_strings(plate_fonts(fonts.TRAIN_FONTS))
+    plain = Recipe(5, 40, faces)
+    assert plain.key() == Recipe(5, 40, faces, backdrops=0.0, emboss=0.0).key()
+    assert len({plain.key(), Recipe(5, 40, faces, backdrops=0.5).key()}) == 2
+    assert len({plain.key(), Recipe(5, 40, faces, emboss=0.5).key()}) == 2
+    font = Path(faces[0])
+
+    def draw(plate: PlateText, **shares: float) -> np.ndarray:
+        return render.render_plate(plate, font, random.Random(11), **shares)
+
+    vn = PlateText("75A12345", ("75A-123.45",), "vn_car")
+    us = PlateText("7ABC123", ("7ABC123",), "us")
+    assert np.array_equal(draw(vn, backdrops=1.0), draw(vn))  # VN plates are plain
+    assert not np.array_equal(draw(us, backdrops=1.0), draw(us))
+    embossed, flat = draw(vn, emboss=1.0), draw(vn)
+    assert embossed.shape == flat.shape and not np.array_equal(embossed, flat)
+    # The relief is an edge: most of the plate's pixels are unchanged.
+    changed = np.any(embossed != flat, axis=-1).mean()
+    assert 0.0 < changed < 0.5
