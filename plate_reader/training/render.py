@@ -174,7 +174,7 @@ def _paint_backdrop(rng: random.Random, canvas: Image.Image, colours: Palette) -
                     round(a * (1 - t) + b * t)
                     for a, b in zip(colours.background, tint, strict=True)
                 )
-                draw.line((0, y, width, y), fill=mix)  # type: ignore[arg-type]
+                draw.line((0, y, width, y), fill=mix)
     art = art.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 3.0)))
     canvas.paste(Image.blend(canvas, art, rng.uniform(0.4, 0.9)))
 
