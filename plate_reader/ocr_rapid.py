@@ -21,10 +21,10 @@ class RapidOcr(BaseOCR):
     Detection is off on purpose: on small plate crops it split the line into pieces. The
     recogniser resizes to 48 px height itself, so crops are passed as they are.
 
-    The recognition model runs on the detectors' engine (``runtime``, see
-    ``detectors.runtime``): OpenVINO where it is installed, in bf16 on CPUs with AMX, where it
-    reads a plate about twice as fast as onnxruntime's fp32 and as accurately
-    (docs/BENCHMARKS.md); RapidOCR's own onnxruntime session otherwise.
+    The recognition model runs where the detectors run (``runtime``, see ``detectors.runtime``):
+    on OpenVINO where it is installed, in bf16 on CPUs with AMX, where it reads a plate about
+    twice as fast as onnxruntime's fp32 and as accurately (docs/BENCHMARKS.md); on the
+    configured GPU providers; else in RapidOCR's own onnxruntime session.
     """
 
     model_name = "rapidocr-ppocr-rec"
@@ -62,13 +62,14 @@ class RapidOcr(BaseOCR):
         return self._rec
 
     def _move_to_runtime(self, rec: Any) -> None:
-        """Run the recognition model on ``runtime``'s engine when that is OpenVINO."""
+        """Run the recognition model on ``runtime``'s engine when that is OpenVINO, or on its
+        providers when they are not just the CPU (a GPU); else keep RapidOCR's own session."""
         from dataclasses import replace
 
-        from detectors.runtime import RuntimeOptions
+        from detectors.runtime import CPU, RuntimeOptions
 
         runtime = self._runtime or RuntimeOptions()
-        if runtime.resolved_engine != "openvino":
+        if runtime.resolved_engine != "openvino" and runtime.providers == (CPU,):
             return
         # RapidOCR keeps the model's path only on its onnxruntime session.
         path = getattr(getattr(rec.session, "session", None), "_model_path", None)

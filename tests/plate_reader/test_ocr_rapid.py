@@ -60,3 +60,14 @@ def test_a_blank_or_tiny_crop_reads_nothing_on_either_engine() -> None:
         results = ocr.predict_many([blank, tiny, empty])
         assert results[1] is None and results[2] is None
         assert results[0] is None or not any(ch.isalnum() for ch in results[0].text)
+
+
+def test_gpu_providers_are_followed_and_fall_back_to_the_cpu_when_missing() -> None:
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        pytest.skip("a GPU is here: the fallback is not what runs")
+    ocr = RapidOcr(runtime=RuntimeOptions(providers=("cuda", "cpu"), engine="onnxruntime"))
+    texts = _texts(ocr)
+    assert ocr.engine == "CPUExecutionProvider"  # its own session was replaced, on the CPU
+    assert "".join(ch for ch in texts[0] if ch.isalnum()) == "75A12345"
