@@ -39,6 +39,7 @@ lint: setup  ## ruff and mypy
 	$(VENV)/bin/mypy
 
 bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md by hand
+	@scripts/plate_fonts.sh
 	$(PY) -m bench.plate_accuracy
 	$(PY) -m bench.replay_speed
 
