@@ -1,17 +1,20 @@
 """Train the plate recogniser on rendered plates and export it to ONNX with its card.
 
-    make train-plates                                      # the shipped recipe: both stages
+    make train-plates                                      # the shipped recipe: three stages
     python -m plate_reader.training.train --steps 2000 --out out/train/plate_crnn-base.onnx
     python -m plate_reader.training.train --init out/train/checkpoint-plate_crnn-base-seed7.pt \
-        --extra-seed 8 --extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 1600
+        --extra-seed 8 --extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 1600 \
+        --out out/train/plate_crnn-tune.onnx
     python -m plate_reader.training.train --device cuda ...   # the same on a GPU
     python -m plate_reader.training.train --train-samples 512 --val-samples 128 --steps 20 \
         --out /tmp/smoke.onnx                              # a smoke run
 
-The shipped model has two stages (``plate_reader/models/MODEL_CARD.md``): a base run on the
-first rendered set, then a fine-tune from its weights (``--init``) on that set plus a second one
-drawn with true glyph sizes and some distant-camera degradation (``--extra-*``), each batch
-jittered (``--jitter``).
+The shipped model has three stages (``plate_reader/models/MODEL_CARD.md``, the Makefile's
+``PLATE_*`` recipes): a base run on the first rendered set; a fine-tune from its weights
+(``--init``) on that set plus a second one drawn with true glyph sizes and some distant-camera
+degradation (``--extra-*``), each batch jittered (``--jitter``); and a second fine-tune with a
+third set carrying emblems between character groups and more degradation. The card records the
+chain of stages and every sample seen.
 
 Resumable: a checkpoint (model, optimiser, schedule, step) is written every ``--checkpoint-every``
 steps next to the rendered data; running the same command again continues from it. The seed
@@ -166,6 +169,15 @@ def extra_recipe(cfg: Config, fonts: tuple[str, ...]) -> Recipe:
     )
 
 
+def _repo_relative(path: Path) -> str:
+    """``path`` as the card records it: relative to the repository when inside it."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
 def load_initial_weights(model: object, cfg: Config, device: str) -> dict[str, Any] | None:
     """Start from ``cfg.init``'s weights (not its optimiser); what they came from, for the card."""
     if not cfg.init:
@@ -179,13 +191,17 @@ def load_initial_weights(model: object, cfg: Config, device: str) -> dict[str, A
     model.load_state_dict(state["model"])  # type: ignore[attr-defined]
     source = state.get("config", {})
     log.info("initial weights from %s (step %d)", path, state.get("step", 0))
+    own_samples = int(state.get("step", 0)) * int(source.get("batch", cfg.batch))
     return {
         "checkpoint": path.name,
         "step": int(state.get("step", 0)),
         "seed": source.get("seed"),
         "train_samples": source.get("train_samples"),
-        "samples_seen": int(state.get("step", 0)) * int(source.get("batch", cfg.batch)),
+        # Cumulative over the stages it came from; checkpoints written before this was saved
+        # count only their own steps.
+        "samples_seen": int(state.get("samples_seen", own_samples)),
         "validation": (state.get("history") or [{}])[-1],
+        "initial_weights": state.get("initial_weights"),
     }
 
 
@@ -223,6 +239,7 @@ def train(cfg: Config) -> dict[str, object]:
 
     model = PlateCRNN().to(device)
     initial = load_initial_weights(model, cfg, device)
+    seen_before = int(initial["samples_seen"]) if initial else 0
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=cfg.lr, total_steps=cfg.steps, pct_start=0.15
@@ -316,6 +333,8 @@ def train(cfg: Config) -> dict[str, object]:
                     "step": step,
                     "history": history,
                     "config": asdict(cfg),
+                    "samples_seen": step * cfg.batch + seen_before,
+                    "initial_weights": initial,
                 },
                 checkpoint,
             )
@@ -337,8 +356,8 @@ def train(cfg: Config) -> dict[str, object]:
             "resumed_with_other_length": resumed_from,
             "initial_weights": initial,
             "fonts": [Path(f).name for f in train_fonts],
-            "samples_seen": cfg.steps * cfg.batch
-            + int(initial.get("samples_seen", 0) if initial else 0),
+            "out": _repo_relative(out),
+            "samples_seen": cfg.steps * cfg.batch + seen_before,
         },
         "validation": {
             "seed": cfg.val_seed,

@@ -100,6 +100,25 @@ def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None
     assert isinstance(training, dict) and training["initial_weights"]["step"] == 40
     assert tuned["loss_start"] < card["loss_start"] / 1.3
     assert training["samples_seen"] == 6 * 32 + 40 * 32
+    # A third stage from the second counts every stage's samples and names the whole chain.
+    third = train(
+        Config(
+            train_samples=96,
+            val_samples=32,
+            steps=4,
+            batch=32,
+            lr=1e-3,
+            workers=1,
+            cache=str(tmp_path),
+            out=str(tmp_path / "third.onnx"),
+            eval_every=4,
+            init=str(tmp_path / "checkpoint-tuned-seed7.pt"),
+        )
+    )
+    chain = third["training"]
+    assert isinstance(chain, dict) and chain["samples_seen"] == 4 * 32 + 6 * 32 + 40 * 32
+    assert chain["initial_weights"]["checkpoint"] == "checkpoint-tuned-seed7.pt"
+    assert chain["initial_weights"]["initial_weights"]["checkpoint"] == "checkpoint-tiny-seed7.pt"
 
 
 def test_a_missing_initial_checkpoint_is_named(tmp_path: Path) -> None:
