@@ -179,15 +179,25 @@ def _repo_relative(path: Path) -> str:
 
 
 def load_initial_weights(model: object, cfg: Config, device: str) -> dict[str, Any] | None:
-    """Start from ``cfg.init``'s weights (not its optimiser); what they came from, for the card."""
+    """Start from ``cfg.init``'s weights (not its optimiser); what they came from, for the card.
+
+    ``cfg.init`` is a checkpoint of an earlier stage, or an exported recogniser (``.onnx``, e.g.
+    the shipped one) when no checkpoint is left: its batch norms then stay on their stored
+    statistics (``onnx_weights``), as they do in any later stage started from this one."""
     if not cfg.init:
         return None
     import torch
 
+    from plate_reader.training import onnx_weights
+
     path = Path(cfg.init)
     if not path.is_file():
         raise FileNotFoundError(f"--init {path}: no such checkpoint (train that stage first)")
+    if path.suffix == ".onnx":
+        return _initial_weights_from_onnx(model, path)
     state = torch.load(path, map_location=device, weights_only=False)
+    if state.get("frozen_batch_norms"):
+        onnx_weights.freeze_batch_norms(model)
     model.load_state_dict(state["model"])  # type: ignore[attr-defined]
     source = state.get("config", {})
     log.info("initial weights from %s (step %d)", path, state.get("step", 0))
@@ -202,6 +212,29 @@ def load_initial_weights(model: object, cfg: Config, device: str) -> dict[str, A
         "samples_seen": int(state.get("samples_seen", own_samples)),
         "validation": (state.get("history") or [{}])[-1],
         "initial_weights": state.get("initial_weights"),
+        "frozen_batch_norms": bool(state.get("frozen_batch_norms")),
+    }
+
+
+def _initial_weights_from_onnx(model: object, path: Path) -> dict[str, Any]:
+    """An exported recogniser's weights, and what its card (the ``.json`` beside it) says."""
+    from plate_reader.training import onnx_weights
+
+    model.load_state_dict(onnx_weights.state_dict_from_onnx(path, model))  # type: ignore[attr-defined]
+    onnx_weights.freeze_batch_norms(model)
+    card_path = path.with_suffix(".json")
+    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    training = card.get("training", {})
+    log.info("initial weights from the exported %s (batch norms on stored statistics)", path)
+    return {
+        "onnx": path.name,
+        "seed": training.get("seed"),
+        "samples_seen": int(training.get("samples_seen", 0)),
+        "validation": {
+            k: v for k, v in card.get("validation", {}).items() if k in ("step", "exact", "cer")
+        },
+        "initial_weights": training.get("initial_weights"),
+        "frozen_batch_norms": True,
     }
 
 
@@ -335,6 +368,7 @@ def train(cfg: Config) -> dict[str, object]:
                     "config": asdict(cfg),
                     "samples_seen": step * cfg.batch + seen_before,
                     "initial_weights": initial,
+                    "frozen_batch_norms": bool(initial and initial["frozen_batch_norms"]),
                 },
                 checkpoint,
             )

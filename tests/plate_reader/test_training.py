@@ -119,6 +119,28 @@ def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None
     assert isinstance(chain, dict) and chain["samples_seen"] == 4 * 32 + 6 * 32 + 40 * 32
     assert chain["initial_weights"]["checkpoint"] == "checkpoint-tuned-seed7.pt"
     assert chain["initial_weights"]["initial_weights"]["checkpoint"] == "checkpoint-tiny-seed7.pt"
+    # With no checkpoint left, a stage starts from the exported model and its card: the trained
+    # loss, not a fresh network's, and the chain read from the card.
+    from_onnx = train(
+        Config(
+            train_samples=96,
+            val_samples=32,
+            steps=4,
+            batch=32,
+            lr=1e-3,
+            workers=1,
+            cache=str(tmp_path),
+            out=str(tmp_path / "from-onnx.onnx"),
+            eval_every=4,
+            init=str(tmp_path / "third.onnx"),
+        )
+    )
+    stage = from_onnx["training"]
+    assert isinstance(stage, dict) and stage["samples_seen"] == 4 * 32 + chain["samples_seen"]
+    initial = stage["initial_weights"]
+    assert initial["onnx"] == "third.onnx" and initial["frozen_batch_norms"] is True
+    assert initial["initial_weights"]["checkpoint"] == "checkpoint-tuned-seed7.pt"
+    assert from_onnx["loss_start"] < card["loss_start"] / 1.3
 
 
 def test_a_missing_initial_checkpoint_is_named(tmp_path: Path) -> None:

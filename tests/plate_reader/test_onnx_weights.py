@@ -1,0 +1,59 @@
+"""An exported recogniser read back into torch computes what the ONNX file does, in training
+mode too (batch norms on their stored statistics), so a shipped model can be fine-tuned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.models
+
+
+def test_weights_read_back_from_onnx_compute_what_it_does(tmp_path: Path) -> None:
+    import onnxruntime as ort
+    import torch
+
+    from plate_reader.training.model import PlateCRNN
+    from plate_reader.training.onnx_weights import freeze_batch_norms, state_dict_from_onnx
+    from plate_reader.training.train import export_onnx
+
+    torch.manual_seed(3)
+    trained = PlateCRNN()
+    trained.train()
+    with torch.no_grad():  # batch norms with statistics of their own, not the identity
+        for _ in range(3):
+            trained(torch.randn(8, 1, 64, 128) * 3 + 1)
+    path = tmp_path / "m.onnx"
+    export_onnx(trained, path)
+
+    back = PlateCRNN()
+    back.load_state_dict(state_dict_from_onnx(path, back))
+    freeze_batch_norms(back)
+    back.train()
+    back.features[-1].eval()  # the dropout, to compare like with like
+    x = np.random.default_rng(0).normal(size=(4, 1, 64, 128)).astype(np.float32)
+    want = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"image": x}
+    )[0]
+    with torch.no_grad():
+        got = torch.softmax(back(torch.from_numpy(x)), -1).numpy()
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    # Training still moves the batch norms' scale and shift, but not their statistics.
+    norm = back.features[0][1]
+    assert not norm.training and norm.weight.requires_grad
+    before = norm.running_mean.clone()
+    back(torch.randn(2, 1, 64, 128) * 5)
+    assert torch.equal(norm.running_mean, before)
+
+
+def test_a_file_of_another_network_is_refused(tmp_path: Path) -> None:
+    from plate_reader.training.model import PlateCRNN
+    from plate_reader.training.onnx_weights import state_dict_from_onnx
+    from plate_reader.training.train import export_onnx
+
+    path = tmp_path / "small.onnx"
+    export_onnx(PlateCRNN(channels=(8, 16, 24, 32, 48)), path)
+    with pytest.raises(ValueError, match=r"small\.onnx: features\.0 has shape"):
+        state_dict_from_onnx(path, PlateCRNN())
