@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -49,24 +50,30 @@ def test_rendered_sets_are_deterministic(tmp_path: Path) -> None:
     assert any(label == "" for label in render_set(Recipe(6, 200, faces), None, 1)[1])
 
 
+def _tiny(tmp_path: Path, out: str, steps: int, **more: Any) -> Any:
+    """A tiny training configuration: 96 rendered plates, batch 32, cached in ``tmp_path``."""
+    from plate_reader.training.train import Config
+
+    settings: dict[str, Any] = {"lr": 1e-3, "eval_every": steps, **more}
+    return Config(
+        train_samples=96,
+        val_samples=32,
+        steps=steps,
+        batch=32,
+        workers=1,
+        cache=str(tmp_path),
+        out=str(tmp_path / out),
+        **settings,
+    )
+
+
 def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None:
     from plate_reader.recogniser import PlateRecogniser
-    from plate_reader.training.train import Config, train
+    from plate_reader.training.train import train
 
     plate_fonts(fonts.TRAIN_FONTS)
     out = tmp_path / "tiny.onnx"
-    cfg = Config(
-        train_samples=96,
-        val_samples=32,
-        steps=40,
-        batch=32,
-        lr=3e-3,
-        workers=1,
-        cache=str(tmp_path),
-        out=str(out),
-        eval_every=40,
-        checkpoint_every=20,
-    )
+    cfg = _tiny(tmp_path, "tiny.onnx", 40, lr=3e-3, checkpoint_every=20)
     card = train(cfg)
     assert card["loss_start"] > card["loss_end"] * 1.3, card["history"]
     assert out.is_file() and out.with_suffix(".json").is_file()
@@ -80,16 +87,10 @@ def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None
     # A fine-tuning stage starts from those weights (its first loss is the trained one, not a
     # fresh network's), adds a second rendered set and jitters batches; the card says so.
     tuned = train(
-        Config(
-            train_samples=96,
-            val_samples=32,
-            steps=6,
-            batch=32,
-            lr=1e-3,
-            workers=1,
-            cache=str(tmp_path),
-            out=str(tmp_path / "tuned.onnx"),
-            eval_every=6,
+        _tiny(
+            tmp_path,
+            "tuned.onnx",
+            6,
             init=str(tmp_path / "checkpoint-tiny-seed7.pt"),
             extra_seed=9,
             extra_samples=32,
@@ -101,40 +102,15 @@ def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None
     assert tuned["loss_start"] < card["loss_start"] / 1.3
     assert training["samples_seen"] == 6 * 32 + 40 * 32
     # A third stage from the second counts every stage's samples and names the whole chain.
-    third = train(
-        Config(
-            train_samples=96,
-            val_samples=32,
-            steps=4,
-            batch=32,
-            lr=1e-3,
-            workers=1,
-            cache=str(tmp_path),
-            out=str(tmp_path / "third.onnx"),
-            eval_every=4,
-            init=str(tmp_path / "checkpoint-tuned-seed7.pt"),
-        )
-    )
+    tuned_checkpoint = str(tmp_path / "checkpoint-tuned-seed7.pt")
+    third = train(_tiny(tmp_path, "third.onnx", 4, init=tuned_checkpoint))
     chain = third["training"]
     assert isinstance(chain, dict) and chain["samples_seen"] == 4 * 32 + 6 * 32 + 40 * 32
     assert chain["initial_weights"]["checkpoint"] == "checkpoint-tuned-seed7.pt"
     assert chain["initial_weights"]["initial_weights"]["checkpoint"] == "checkpoint-tiny-seed7.pt"
     # With no checkpoint left, a stage starts from the exported model and its card: the trained
     # loss, not a fresh network's, and the chain read from the card.
-    from_onnx = train(
-        Config(
-            train_samples=96,
-            val_samples=32,
-            steps=4,
-            batch=32,
-            lr=1e-3,
-            workers=1,
-            cache=str(tmp_path),
-            out=str(tmp_path / "from-onnx.onnx"),
-            eval_every=4,
-            init=str(tmp_path / "third.onnx"),
-        )
-    )
+    from_onnx = train(_tiny(tmp_path, "from-onnx.onnx", 4, init=str(tmp_path / "third.onnx")))
     stage = from_onnx["training"]
     assert isinstance(stage, dict) and stage["samples_seen"] == 4 * 32 + chain["samples_seen"]
     initial = stage["initial_weights"]
