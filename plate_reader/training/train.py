@@ -9,12 +9,14 @@
     python -m plate_reader.training.train --train-samples 512 --val-samples 128 --steps 20 \
         --out /tmp/smoke.onnx                              # a smoke run
 
-The shipped model has three stages (``plate_reader/models/MODEL_CARD.md``, the Makefile's
+The shipped model has four stages (``plate_reader/models/MODEL_CARD.md``, the Makefile's
 ``PLATE_*`` recipes): a base run on the first rendered set; a fine-tune from its weights
 (``--init``) on that set plus a second one drawn with true glyph sizes and some distant-camera
-degradation (``--extra-*``), each batch jittered (``--jitter``); and a second fine-tune with a
-third set carrying emblems between character groups and more degradation. The card records the
-chain of stages and every sample seen.
+degradation (``--extra-*``), each batch jittered (``--jitter``); a second fine-tune with a third
+set carrying emblems between character groups and more degradation; and a third, started from
+that stage's ONNX export (``--init model.onnx``: any exported recogniser, the shipped one too),
+with printed backdrops and embossed characters. The card records the chain of stages and every
+sample seen.
 
 Resumable: a checkpoint (model, optimiser, schedule, step) is written every ``--checkpoint-every``
 steps next to the rendered data; running the same command again continues from it. The seed
