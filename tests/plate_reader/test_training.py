@@ -72,6 +72,7 @@ def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None
     from plate_reader.training.train import train
 
     plate_fonts(fonts.TRAIN_FONTS)
+    plate_fonts(fonts.HELD_OUT_FONTS, minimum=len(fonts.HELD_OUT_FONTS))  # the validation's
     out = tmp_path / "tiny.onnx"
     cfg = _tiny(tmp_path, "tiny.onnx", 40, lr=3e-3, checkpoint_every=20)
     card = train(cfg)
@@ -123,6 +124,7 @@ def test_a_missing_initial_checkpoint_is_named(tmp_path: Path) -> None:
     from plate_reader.training.train import Config, train
 
     plate_fonts(fonts.TRAIN_FONTS)
+    plate_fonts(fonts.HELD_OUT_FONTS, minimum=len(fonts.HELD_OUT_FONTS))  # the validation's
     cfg = Config(
         train_samples=8,
         val_samples=4,
@@ -232,3 +234,33 @@ def test_backdrops_only_behind_us_and_generic_plates_and_emboss_on_any() -> None
     # The relief is an edge: most of the plate's pixels are unchanged.
     changed = np.any(embossed != flat, axis=-1).mean()
     assert 0.0 < changed < 0.5
+
+
+def test_validation_without_every_held_out_font_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawn in training fonts instead, the rendered validation reads several points too well:
+    the training run and the accuracy bench both refuse, naming the packages to install."""
+    from bench.plate_accuracy import held_out_fonts
+    from plate_reader.training.train import Config, train
+
+    plate_fonts(fonts.TRAIN_FONTS)
+    real = fonts.available
+
+    def without_held_out(names: tuple[str, ...], root: Path = fonts._ROOT) -> list[Path]:
+        return [] if names == fonts.HELD_OUT_FONTS else real(names, root)
+
+    monkeypatch.setattr(fonts, "available", without_held_out)
+    with pytest.raises(FileNotFoundError, match="fonts-noto-core"):
+        held_out_fonts()
+    cfg = Config(
+        train_samples=8,
+        val_samples=4,
+        steps=1,
+        batch=4,
+        workers=1,
+        cache=str(tmp_path),
+        out=str(tmp_path / "m.onnx"),  # never the shipped model, should the check regress
+    )
+    with pytest.raises(FileNotFoundError, match="only 0 of the 4 plate fonts"):
+        train(cfg)
