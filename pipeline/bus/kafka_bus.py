@@ -33,6 +33,13 @@ log = logging.getLogger(__name__)
 DEFAULT_DELIVERY_TIMEOUT_MS = 10 * 60_000
 # Shared settings: reconnect within a second of the broker's return, not the 30 s default.
 _CLIENT = {"reconnect_backoff_max_ms": 1000, "retry_backoff_ms": 200}
+# A group's first join can come before the broker serves a just-created topic's partitions (seen
+# under load): the leader then assigns nothing ("No partition metadata"), and kafka-python looks
+# again only at its next metadata refresh, every 5 minutes by default. Every 10 s, a missed topic
+# is picked up (the group rejoins when its topics' partitions change) within seconds. (Waiting
+# for the partitions before joining would need kafka-python's metadata call, which has no
+# timeout: a broker that went away then would hang the subscribe.)
+_CONSUMER_METADATA_MAX_AGE_MS = 10_000
 
 
 @contextlib.contextmanager
@@ -119,6 +126,7 @@ class KafkaBus(Bus):
             "group_id": group_id,
             "enable_auto_commit": False,  # offsets move only when the caller has stored the work
             "auto_offset_reset": "earliest",  # a new group sees history, not just what's next
+            "metadata_max_age_ms": _CONSUMER_METADATA_MAX_AGE_MS,
             **self._consumer_config,
         }
         with _translated(BusError, f"subscribe {names} as {group_id}"):
