@@ -121,22 +121,12 @@ def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None
 
 
 def test_a_missing_initial_checkpoint_is_named(tmp_path: Path) -> None:
-    from plate_reader.training.train import Config, train
+    from plate_reader.training.train import train
 
     plate_fonts(fonts.TRAIN_FONTS)
     plate_fonts(fonts.HELD_OUT_FONTS, minimum=len(fonts.HELD_OUT_FONTS))  # the validation's
-    cfg = Config(
-        train_samples=8,
-        val_samples=4,
-        steps=1,
-        batch=4,
-        workers=1,
-        cache=str(tmp_path),
-        out=str(tmp_path / "m.onnx"),
-        init=str(tmp_path / "nope.pt"),
-    )
     with pytest.raises(FileNotFoundError, match=r"nope\.pt"):
-        train(cfg)
+        train(_tiny(tmp_path, "m.onnx", 1, init=str(tmp_path / "nope.pt")))
 
 
 def test_batch_jitter_moves_only_its_share_and_repeats_with_its_seed() -> None:
@@ -242,7 +232,7 @@ def test_validation_without_every_held_out_font_is_refused(
     """Drawn in training fonts instead, the rendered validation reads several points too well:
     the training run and the accuracy bench both refuse, naming the packages to install."""
     from bench.plate_accuracy import held_out_fonts
-    from plate_reader.training.train import Config, train
+    from plate_reader.training.train import train
 
     plate_fonts(fonts.TRAIN_FONTS)
     real = fonts.available
@@ -253,14 +243,5 @@ def test_validation_without_every_held_out_font_is_refused(
     monkeypatch.setattr(fonts, "available", without_held_out)
     with pytest.raises(FileNotFoundError, match="fonts-noto-core"):
         held_out_fonts()
-    cfg = Config(
-        train_samples=8,
-        val_samples=4,
-        steps=1,
-        batch=4,
-        workers=1,
-        cache=str(tmp_path),
-        out=str(tmp_path / "m.onnx"),  # never the shipped model, should the check regress
-    )
     with pytest.raises(FileNotFoundError, match="only 0 of the 4 plate fonts"):
-        train(cfg)
+        train(_tiny(tmp_path, "m.onnx", 1))  # never the shipped model, should the check regress
