@@ -201,14 +201,6 @@ def _distant_crops(samples: list[Sample], seed: int) -> Iterator[tuple[str, Any,
         yield name, degrade(rng, small), truth
 
 
-def held_out_fonts() -> list[Path]:
-    """Every held-out font, or a clear error: drawn in training fonts instead, the rendered sets
-    would read several points better than they are (89 -> 98 % once on VN plates on photos)."""
-    from plate_reader.training import fonts
-
-    return fonts.require(fonts.HELD_OUT_FONTS, minimum=len(fonts.HELD_OUT_FONTS))
-
-
 def _rendered(recipe: Any) -> Iterator[tuple[str, Any, str]]:
     from plate_reader.training.dataset import render_view
 
@@ -224,10 +216,11 @@ def _vn_on_photos(
     import cv2
     import numpy as np
 
+    from plate_reader.training import fonts
     from plate_reader.training.render import render_plate
     from plate_reader.training.texts import vn_car, vn_moto
 
-    faces = held_out_fonts()
+    faces = fonts.require_held_out()
     for index, (name, image, box, _) in enumerate(_photos(samples)):
         rng = random.Random(f"{seed}:{index}")
         plate = vn_moto(rng) if rng.random() < 0.6 else vn_car(rng)
@@ -298,9 +291,10 @@ def run(
 
 
 def run_set(name: str, ocr: str, data: Path, limit: int | None, rendered: int) -> dict[str, Any]:
+    from plate_reader.training import fonts
     from plate_reader.training.dataset import Recipe, fonts_as_strings
 
-    held_out = fonts_as_strings(held_out_fonts())
+    held_out = fonts_as_strings(fonts.require_held_out())
     recipes = {
         "rendered": (
             Recipe(2001, rendered, held_out, min_char_px=12.0, negatives=0.0, true_glyph_px=True),

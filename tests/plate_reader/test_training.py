@@ -231,7 +231,7 @@ def test_validation_without_every_held_out_font_is_refused(
 ) -> None:
     """Drawn in training fonts instead, the rendered validation reads several points too well:
     the training run and the accuracy bench both refuse, naming the packages to install."""
-    from bench.plate_accuracy import held_out_fonts
+    from bench.plate_accuracy import run_set
     from plate_reader.training.train import train
 
     plate_fonts(fonts.TRAIN_FONTS)
@@ -242,6 +242,6 @@ def test_validation_without_every_held_out_font_is_refused(
 
     monkeypatch.setattr(fonts, "available", without_held_out)
     with pytest.raises(FileNotFoundError, match="fonts-noto-core"):
-        held_out_fonts()
+        run_set("rendered", "crnn", tmp_path, None, 4)
     with pytest.raises(FileNotFoundError, match="only 0 of the 4 plate fonts"):
         train(_tiny(tmp_path, "m.onnx", 1))  # never the shipped model, should the check regress
