@@ -32,7 +32,10 @@ def state_dict_from_onnx(path: Path, model: Any) -> dict[str, Any]:
     from onnx import numpy_helper
     from torch.nn import Conv2d
 
-    graph = onnx.load(str(path)).graph
+    try:
+        graph = onnx.load(str(path)).graph
+    except Exception as e:  # protobuf's DecodeError and friends: say which file and why
+        raise ValueError(f"{path}: not a readable ONNX model ({e})") from e
     weights = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
     convs = [node for node in graph.node if node.op_type == "Conv"]
     grus = [node for node in graph.node if node.op_type == "GRU"]

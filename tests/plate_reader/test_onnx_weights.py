@@ -57,3 +57,7 @@ def test_a_file_of_another_network_is_refused(tmp_path: Path) -> None:
     export_onnx(PlateCRNN(channels=(8, 16, 24, 32, 48)), path)
     with pytest.raises(ValueError, match=r"small\.onnx: features\.0 has shape"):
         state_dict_from_onnx(path, PlateCRNN())
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(ValueError, match=r"broken\.onnx: not a readable ONNX model"):
+        state_dict_from_onnx(broken, PlateCRNN())
