@@ -78,6 +78,10 @@ class Config:
     extra_backdrops: float = 0.0  # share of US and generic plates with a printed picture behind
     extra_emboss: float = 0.0  # share of plates with embossed characters
     jitter: float = 0.0  # share of each batch moved and noised (``jitter.jitter_batch``)
+    # Growing the network (``model.PlateCRNN``): residual conv pairs on the feature grid and
+    # residual BiGRU context layers, both the identity when added to ``init``'s weights.
+    refine: int = 0
+    context: int = 0
 
 
 # Settings that change how a run executes, not what it computes: a checkpoint made with other
@@ -243,7 +247,7 @@ def _initial_weights_from_onnx(model: object, path: Path) -> dict[str, Any]:
 def train(cfg: Config) -> dict[str, object]:
     import torch
 
-    from plate_reader.training.model import PlateCRNN
+    from plate_reader.training.model import PlateCRNN, describe
 
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
@@ -268,7 +272,7 @@ def train(cfg: Config) -> dict[str, object]:
     log.info("data: %d train, %d val in %.0f s", len(images), len(val_images), time.time() - t0)
     targets = [encode([label]) for label in labels]
 
-    model = PlateCRNN().to(device)
+    model = PlateCRNN(refine=cfg.refine, context=cfg.context).to(device)
     initial = load_initial_weights(model, cfg, device)
     seen_before = int(initial["samples_seen"]) if initial else 0
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -375,7 +379,7 @@ def train(cfg: Config) -> dict[str, object]:
     export_onnx(model.cpu(), out)
     card: dict[str, object] = {
         "model": out.stem,
-        "architecture": "CNN (5 conv stages) -> 2x32 grid read row by row -> BiGRU(64) -> CTC",
+        "architecture": describe(model),
         "input": {
             "height": INPUT_HEIGHT,
             "width": INPUT_WIDTH,

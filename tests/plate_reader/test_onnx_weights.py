@@ -61,3 +61,49 @@ def test_a_file_of_another_network_is_refused(tmp_path: Path) -> None:
     broken.write_bytes(b"not a model")
     with pytest.raises(ValueError, match=r"broken\.onnx: not a readable ONNX model"):
         state_dict_from_onnx(broken, PlateCRNN())
+
+
+def _onnx_probs(path: Path, x: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"image": x})[0]
+
+
+def test_a_grown_network_computes_what_the_smaller_file_does(tmp_path: Path) -> None:
+    """Residual extensions added to an exported model start as the identity; once trained and
+    exported, all of the grown model's weights read back."""
+    import torch
+
+    from plate_reader.training.model import PlateCRNN
+    from plate_reader.training.onnx_weights import state_dict_from_onnx
+    from plate_reader.training.train import export_onnx
+
+    torch.manual_seed(4)
+    small = tmp_path / "small.onnx"
+    export_onnx(PlateCRNN(), small)
+    x = np.random.default_rng(1).normal(size=(3, 1, 64, 128)).astype(np.float32)
+    grown = PlateCRNN(refine=2, context=1)
+    grown.load_state_dict(state_dict_from_onnx(small, grown))
+    grown.eval()
+    with torch.no_grad():
+        got = torch.softmax(grown(torch.from_numpy(x)), -1).numpy()
+    np.testing.assert_allclose(got, _onnx_probs(small, x), atol=1e-5)
+
+    with torch.no_grad():  # as if trained: the extensions no longer the identity
+        for name, p in grown.named_parameters():
+            if name.startswith(("refine.", "context.")):
+                p.add_(0.05 * torch.randn_like(p))
+    big = tmp_path / "grown.onnx"
+    export_onnx(grown, big)
+    back = PlateCRNN(refine=2, context=1)
+    back.load_state_dict(state_dict_from_onnx(big, back))
+    back.eval()
+    with torch.no_grad():
+        got = torch.softmax(back(torch.from_numpy(x)), -1).numpy()
+    want = _onnx_probs(big, x)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert np.abs(want - _onnx_probs(small, x)).max() > 1e-3  # the extensions did change it
+    # A grown file does not fit a network without those extensions.
+    with pytest.raises(ValueError, match=r"grown\.onnx: not an export of this recogniser"):
+        state_dict_from_onnx(big, PlateCRNN())

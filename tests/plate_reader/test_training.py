@@ -118,6 +118,19 @@ def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None
     assert initial["onnx"] == "third.onnx" and initial["frozen_batch_norms"] is True
     assert initial["initial_weights"]["checkpoint"] == "checkpoint-tuned-seed7.pt"
     assert from_onnx["loss_start"] < card["loss_start"] / 1.3
+    # A stage may grow the network (residual extensions that start as the identity): it starts
+    # from the exported model's loss too, its card names the grown architecture, it loads in
+    # the runtime, and a later stage reads all of its weights back.
+    grown = train(
+        _tiny(tmp_path, "grown.onnx", 4, init=str(tmp_path / "third.onnx"), refine=1, context=1)
+    )
+    assert "residual" in str(grown["architecture"])
+    assert grown["loss_start"] < card["loss_start"] / 1.3
+    assert PlateRecogniser(tmp_path / "grown.onnx").predict_many(crops)[1] is None
+    again_grown = train(
+        _tiny(tmp_path, "regrown.onnx", 2, init=str(tmp_path / "grown.onnx"), refine=1, context=1)
+    )
+    assert again_grown["loss_start"] < card["loss_start"] / 1.3
 
 
 def test_a_missing_initial_checkpoint_is_named(tmp_path: Path) -> None:
