@@ -11,13 +11,13 @@ export YOLO_VERBOSE := False
 # a third set (emblems between character groups, more distant-camera degradation), and one from
 # that stage's export (as the shipped model was: its checkpoint was lost) with a fourth set adding
 # printed backdrops and embossed characters.
-PLATE_BASE := --steps 2000 --out out/train/plate_crnn-base.onnx
-PLATE_TUNE := --init out/train/checkpoint-plate_crnn-base-seed7.pt --extra-seed 8 \
+PLATE_BASE := --train-fonts 15 --steps 2000 --out out/train/plate_crnn-base.onnx
+PLATE_TUNE := --train-fonts 15 --init out/train/checkpoint-plate_crnn-base-seed7.pt --extra-seed 8 \
 	--extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 1600 --out out/train/plate_crnn-tune.onnx
-PLATE_MARKS := --init out/train/checkpoint-plate_crnn-tune-seed7.pt --extra-seed 9 \
+PLATE_MARKS := --train-fonts 15 --init out/train/checkpoint-plate_crnn-tune-seed7.pt --extra-seed 9 \
 	--extra-samples 100000 --extra-degraded-share 0.4 --extra-gap-marks 0.4 --jitter 0.5 \
 	--lr 0.001 --steps 2400 --out out/train/plate_crnn-marks.onnx
-PLATE_ART := --init out/train/plate_crnn-marks.onnx --extra-seed 10 --extra-samples 100000 \
+PLATE_ART := --train-fonts 15 --init out/train/plate_crnn-marks.onnx --extra-seed 10 --extra-samples 100000 \
 	--extra-degraded-share 0.4 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5 \
 	--jitter 0.5 --lr 0.0008 --steps 1600
 

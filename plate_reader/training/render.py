@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from plate_reader.training.fonts import font_features, font_file
 from plate_reader.training.texts import PlateText
 
 RGB = tuple[int, int, int]
@@ -80,16 +81,24 @@ def palette_for(style: str, rng: random.Random) -> Palette:
 
 
 @lru_cache(maxsize=64)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
+def _font(spec: str, size: int) -> tuple[ImageFont.FreeTypeFont, list[str] | None]:
+    """The face of a font name and the OpenType features it asks for (``fonts.font_features``;
+    features need the Raqm layout engine, which Pillow's wheels carry; without features, Pillow's
+    default engine as before)."""
+    features = list(font_features(spec)) or None
+    layout = ImageFont.Layout.RAQM if features else None
+    return ImageFont.truetype(font_file(spec), size, layout_engine=layout), features
 
 
 def text_image(text: str, font: Path, stroke: int = 0) -> Image.Image:
     """``text`` in black on white at 96 px, cropped to its ink ("L" mode)."""
-    face = _font(str(font), 96)
-    left, top, right, bottom = (round(v) for v in face.getbbox(text, stroke_width=stroke))
+    face, features = _font(str(font), 96)
+    box = face.getbbox(text, stroke_width=stroke, features=features)
+    left, top, right, bottom = (round(v) for v in box)
     image = Image.new("L", (right - left + 8, bottom - top + 8), 255)
-    ImageDraw.Draw(image).text((4 - left, 4 - top), text, font=face, fill=0, stroke_width=stroke)
+    ImageDraw.Draw(image).text(
+        (4 - left, 4 - top), text, font=face, fill=0, stroke_width=stroke, features=features
+    )
     ink = np.asarray(image) < 128
     ys, xs = np.nonzero(ink)
     if len(xs) == 0:

@@ -82,6 +82,9 @@ class Config:
     # residual BiGRU context layers, both the identity when added to ``init``'s weights.
     refine: int = 0
     context: int = 0
+    # The first N of ``fonts.TRAIN_FONTS`` (0: all), so an earlier stage's recipe renders what
+    # it did before faces were added.
+    train_fonts: int = 0
 
 
 # Settings that change how a run executes, not what it computes: a checkpoint made with other
@@ -258,7 +261,8 @@ def train(cfg: Config) -> dict[str, object]:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     cache = Path(cfg.cache)
 
-    train_fonts = fonts_as_strings(font_sets.require(font_sets.TRAIN_FONTS, minimum=3))
+    names = font_sets.TRAIN_FONTS[: cfg.train_fonts or None]
+    train_fonts = fonts_as_strings(font_sets.require(names, minimum=3))
     val_fonts = fonts_as_strings(font_sets.require_held_out())
     val_recipe = Recipe(cfg.val_seed, cfg.val_samples, val_fonts, min_char_px=12.0)
     t0 = time.time()

@@ -258,3 +258,21 @@ def test_validation_without_every_held_out_font_is_refused(
         run_set("rendered", "crnn", tmp_path, None, 4)
     with pytest.raises(FileNotFoundError, match="only 0 of the 4 plate fonts"):
         train(_tiny(tmp_path, "m.onnx", 1))  # never the shipped model, should the check regress
+
+
+def test_a_font_name_may_ask_for_other_glyph_forms() -> None:
+    """``face#features`` draws the same face with OpenType alternates: Inter's flat-topped 3."""
+    from plate_reader.training.render import text_image
+
+    flat = fonts.TRAIN_FONTS.index("opentype/inter/Inter-Bold.otf#cv09")
+    (face,) = plate_fonts(fonts.TRAIN_FONTS[flat : flat + 1], minimum=1)
+    assert fonts.font_features(str(face)) == ("cv09",)
+    assert fonts.font_file(str(face)).endswith("Inter-Bold.otf")
+    plain = np.asarray(text_image("3", Path(fonts.font_file(str(face)))))
+    flat_top = np.asarray(text_image("3", face))
+    assert plain.shape != flat_top.shape or (plain != flat_top).mean() > 0.02
+    # Other characters keep their form.
+    assert np.array_equal(
+        np.asarray(text_image("8", face)),
+        np.asarray(text_image("8", Path(fonts.font_file(str(face))))),
+    )
