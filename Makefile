@@ -6,11 +6,13 @@ export YOLO_OFFLINE := 1
 export YOLO_AUTOINSTALL := 0
 export YOLO_VERBOSE := False
 
-# The shipped recogniser's four stages (plate_reader/models/MODEL_CARD.md): a base run on the
+# The shipped recogniser's five stages (plate_reader/models/MODEL_CARD.md): a base run on the
 # first rendered set, a fine-tune from its checkpoint with a second set and batch jitter, one with
-# a third set (emblems between character groups, more distant-camera degradation), and one from
-# that stage's export (as the shipped model was: its checkpoint was lost) with a fourth set adding
-# printed backdrops and embossed characters.
+# a third set (emblems between character groups, more distant-camera degradation), one from that
+# stage's export (as the shipped model was: its checkpoint was lost) with a fourth set adding
+# printed backdrops and embossed characters, and one from that export with every set drawn in two
+# more faces too (other glyph forms: a flat-topped 3, open digits). The first four keep the
+# fifteen faces they were trained on (--train-fonts 15).
 PLATE_BASE := --train-fonts 15 --steps 2000 --out out/train/plate_crnn-base.onnx
 PLATE_TUNE := --train-fonts 15 --init out/train/checkpoint-plate_crnn-base-seed7.pt --extra-seed 8 \
 	--extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 1600 --out out/train/plate_crnn-tune.onnx
@@ -18,6 +20,9 @@ PLATE_MARKS := --train-fonts 15 --init out/train/checkpoint-plate_crnn-tune-seed
 	--extra-samples 100000 --extra-degraded-share 0.4 --extra-gap-marks 0.4 --jitter 0.5 \
 	--lr 0.001 --steps 2400 --out out/train/plate_crnn-marks.onnx
 PLATE_ART := --train-fonts 15 --init out/train/plate_crnn-marks.onnx --extra-seed 10 --extra-samples 100000 \
+	--extra-degraded-share 0.4 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5 \
+	--jitter 0.5 --lr 0.0008 --steps 1600 --out out/train/plate_crnn-art.onnx
+PLATE_GLYPHS := --init out/train/plate_crnn-art.onnx --extra-seed 12 --extra-samples 100000 \
 	--extra-degraded-share 0.4 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5 \
 	--jitter 0.5 --lr 0.0008 --steps 1600
 
@@ -48,12 +53,13 @@ bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md
 	$(PY) -m bench.plate_accuracy
 	$(PY) -m bench.replay_speed
 
-train-plates: setup  ## Train the plate recogniser on rendered plates, four stages, resumable (CPU, ~1 h on 2 quiet cores; DEVICE=cuda on a GPU)
+train-plates: setup  ## Train the plate recogniser on rendered plates, five stages, resumable (CPU, ~1.5 h on 2 quiet cores; DEVICE=cuda on a GPU)
 	@scripts/plate_fonts.sh
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_BASE)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_TUNE)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_MARKS)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_ART)
+	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_GLYPHS)
 
 screenshots: setup  ## The dashboard's main screens in Vietnamese and English (docs/screenshots/, real Chromium)
 	$(PY) -m tooling.screenshots

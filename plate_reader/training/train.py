@@ -1,22 +1,28 @@
 """Train the plate recogniser on rendered plates and export it to ONNX with its card.
 
-    make train-plates                                      # the shipped recipe: four stages
-    python -m plate_reader.training.train --steps 2000 --out out/train/plate_crnn-base.onnx
+    make train-plates                                      # the shipped recipe: five stages
+    python -m plate_reader.training.train --train-fonts 15 --steps 2000 \
+        --out out/train/plate_crnn-base.onnx
     python -m plate_reader.training.train --init out/train/checkpoint-plate_crnn-base-seed7.pt \
         --extra-seed 8 --extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 1600 \
-        --out out/train/plate_crnn-tune.onnx
+        --train-fonts 15 --out out/train/plate_crnn-tune.onnx
+    python -m plate_reader.training.train --init plate_reader/models/plate_crnn.onnx \
+        --refine 2 --context 1 ...                         # grow the network, then fine-tune
     python -m plate_reader.training.train --device cuda ...   # the same on a GPU
     python -m plate_reader.training.train --train-samples 512 --val-samples 128 --steps 20 \
         --out /tmp/smoke.onnx                              # a smoke run
 
-The shipped model has four stages (``plate_reader/models/MODEL_CARD.md``, the Makefile's
+The shipped model has five stages (``plate_reader/models/MODEL_CARD.md``, the Makefile's
 ``PLATE_*`` recipes): a base run on the first rendered set; a fine-tune from its weights
 (``--init``) on that set plus a second one drawn with true glyph sizes and some distant-camera
 degradation (``--extra-*``), each batch jittered (``--jitter``); a second fine-tune with a third
-set carrying emblems between character groups and more degradation; and a third, started from
+set carrying emblems between character groups and more degradation; a third, started from
 that stage's ONNX export (``--init model.onnx``: any exported recogniser, the shipped one too),
-with printed backdrops and embossed characters. The card records the chain of stages and every
-sample seen.
+with printed backdrops and embossed characters; and a fourth from that export with both sets
+drawn in two more faces (other glyph forms, ``fonts.TRAIN_FONTS``; the first four stages keep
+their fifteen with ``--train-fonts 15``). The card records the chain of stages and every sample
+seen. ``--refine`` and ``--context`` grow the network by residual layers that start as the
+identity (``model.PlateCRNN``); measured, not shipped (docs/BENCHMARKS.md).
 
 Resumable: a checkpoint (model, optimiser, schedule, step) is written every ``--checkpoint-every``
 steps next to the rendered data; running the same command again continues from it. The seed
