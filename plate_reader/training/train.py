@@ -267,8 +267,10 @@ def train(cfg: Config) -> dict[str, object]:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     cache = Path(cfg.cache)
 
+    # Every face of the recipe, or a clear error: on a machine without some font packages a run
+    # would otherwise train on a few faces and say nothing.
     names = font_sets.TRAIN_FONTS[: cfg.train_fonts or None]
-    train_fonts = fonts_as_strings(font_sets.require(names, minimum=3))
+    train_fonts = fonts_as_strings(font_sets.require(names, minimum=len(names)))
     val_fonts = fonts_as_strings(font_sets.require_held_out())
     val_recipe = Recipe(cfg.val_seed, cfg.val_samples, val_fonts, min_char_px=12.0)
     t0 = time.time()

@@ -71,7 +71,7 @@ def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None
     from plate_reader.recogniser import PlateRecogniser
     from plate_reader.training.train import train
 
-    plate_fonts(fonts.TRAIN_FONTS)
+    plate_fonts(fonts.TRAIN_FONTS, minimum=len(fonts.TRAIN_FONTS))
     plate_fonts(fonts.HELD_OUT_FONTS, minimum=len(fonts.HELD_OUT_FONTS))  # the validation's
     out = tmp_path / "tiny.onnx"
     cfg = _tiny(tmp_path, "tiny.onnx", 40, lr=3e-3, checkpoint_every=20)
@@ -136,7 +136,7 @@ def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None
 def test_a_missing_initial_checkpoint_is_named(tmp_path: Path) -> None:
     from plate_reader.training.train import train
 
-    plate_fonts(fonts.TRAIN_FONTS)
+    plate_fonts(fonts.TRAIN_FONTS, minimum=len(fonts.TRAIN_FONTS))
     plate_fonts(fonts.HELD_OUT_FONTS, minimum=len(fonts.HELD_OUT_FONTS))  # the validation's
     with pytest.raises(FileNotFoundError, match=r"nope\.pt"):
         train(_tiny(tmp_path, "m.onnx", 1, init=str(tmp_path / "nope.pt")))
@@ -247,7 +247,7 @@ def test_validation_without_every_held_out_font_is_refused(
     from bench.plate_accuracy import run_set
     from plate_reader.training.train import train
 
-    plate_fonts(fonts.TRAIN_FONTS)
+    plate_fonts(fonts.TRAIN_FONTS, minimum=len(fonts.TRAIN_FONTS))
     real = fonts.available
 
     def without_held_out(names: tuple[str, ...], root: Path = fonts._ROOT) -> list[Path]:
@@ -258,6 +258,29 @@ def test_validation_without_every_held_out_font_is_refused(
         run_set("rendered", "crnn", tmp_path, None, 4)
     with pytest.raises(FileNotFoundError, match="only 0 of the 4 plate fonts"):
         train(_tiny(tmp_path, "m.onnx", 1))  # never the shipped model, should the check regress
+
+
+def test_training_without_every_training_font_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run on a machine missing a font package would train on fewer faces and say nothing."""
+    from plate_reader.training.train import train
+
+    plate_fonts(fonts.TRAIN_FONTS, minimum=len(fonts.TRAIN_FONTS))
+    plate_fonts(fonts.HELD_OUT_FONTS, minimum=len(fonts.HELD_OUT_FONTS))
+    real = fonts.available
+
+    def one_missing(names: tuple[str, ...], root: Path = fonts._ROOT) -> list[Path]:
+        found = real(names, root)
+        return found[:-1] if names == fonts.TRAIN_FONTS else found
+
+    monkeypatch.setattr(fonts, "available", one_missing)
+    wanted = len(fonts.TRAIN_FONTS)
+    with pytest.raises(FileNotFoundError, match=f"only {wanted - 1} of the {wanted} plate fonts"):
+        train(_tiny(tmp_path, "m.onnx", 1))
+    # The first stages' recipes need only their own faces.
+    card = train(_tiny(tmp_path, "first.onnx", 1, train_fonts=fonts.FIRST_STAGES_FONTS))
+    assert len(card["training"]["fonts"]) == fonts.FIRST_STAGES_FONTS  # type: ignore[index]
 
 
 def test_a_font_name_may_ask_for_other_glyph_forms() -> None:
