@@ -19,12 +19,12 @@ PLATE_TUNE := --train-fonts 15 --init out/train/checkpoint-plate_crnn-base-seed7
 PLATE_MARKS := --train-fonts 15 --init out/train/checkpoint-plate_crnn-tune-seed7.pt --extra-seed 9 \
 	--extra-samples 100000 --extra-degraded-share 0.4 --extra-gap-marks 0.4 --jitter 0.5 \
 	--lr 0.001 --steps 2400 --out out/train/plate_crnn-marks.onnx
-PLATE_ART := --train-fonts 15 --init out/train/plate_crnn-marks.onnx --extra-seed 10 --extra-samples 100000 \
-	--extra-degraded-share 0.4 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5 \
-	--jitter 0.5 --lr 0.0008 --steps 1600 --out out/train/plate_crnn-art.onnx
-PLATE_GLYPHS := --init out/train/plate_crnn-art.onnx --extra-seed 12 --extra-samples 100000 \
-	--extra-degraded-share 0.4 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5 \
-	--jitter 0.5 --lr 0.0008 --steps 1600
+# The art stage's set and schedule, which the glyphs stage repeats with its own seed and faces.
+PLATE_ART_RECIPE := --extra-samples 100000 --extra-degraded-share 0.4 --extra-gap-marks 0.4 \
+	--extra-backdrops 0.5 --extra-emboss 0.5 --jitter 0.5 --lr 0.0008 --steps 1600
+PLATE_ART := --train-fonts 15 --init out/train/plate_crnn-marks.onnx --extra-seed 10 \
+	$(PLATE_ART_RECIPE) --out out/train/plate_crnn-art.onnx
+PLATE_GLYPHS := --init out/train/plate_crnn-art.onnx --extra-seed 12 $(PLATE_ART_RECIPE)
 
 .PHONY: help setup demo test test-fast lint bench samples kafka clean train-plates screenshots
 
