@@ -3,7 +3,7 @@
 # Needs root and apt-get; elsewhere it says what to install. (plate_reader/training/fonts.py)
 set -euo pipefail
 packages=(fonts-dejavu-core fonts-liberation2 fonts-urw-base35 fonts-roboto fonts-freefont-ttf
-          fonts-b612 fonts-noto-core fonts-firacode fonts-inter)
+          fonts-b612 fonts-noto-core fonts-firacode fonts-inter fonts-roadgeek fonts-opendin)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

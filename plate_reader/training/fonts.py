@@ -5,12 +5,18 @@ several condensed, upright sans faces (and one mono-spaced contrast) and is vali
 never saw, so a validation figure says something about plates in other fonts.
 
     apt-get install fonts-dejavu-core fonts-liberation2 fonts-urw-base35 fonts-roboto \
-        fonts-freefont-ttf fonts-b612 fonts-noto-core fonts-firacode fonts-inter
+        fonts-freefont-ttf fonts-b612 fonts-noto-core fonts-firacode fonts-inter \
+        fonts-roadgeek fonts-opendin
 
 A font may name OpenType features after a ``#`` (``Inter-Bold.otf#cv09``): the same face with
 other glyph forms. Real plate typefaces differ most in a few digits, and none of the first
 training faces draws them so: a flat-topped 3 (Germany's FE-Schrift and the Mercosur plates'
 face have one, so a 3 cannot be painted into an 8) was read as a 5.
+
+Plates are lettered in road-sign faces more than in text faces: many US states' dies follow the
+FHWA highway series, German plates used DIN 1451 before FE-Schrift and much of the world's
+plates descend from one or the other. Debian packages lookalikes of both (Roadgeek's FHWA series
+B to EM, OSP-DIN), the nearest thing to real plate lettering it has; the sixth stage learns them.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ DEBIAN_PACKAGES = (
     "fonts-noto-core",
     "fonts-firacode",
     "fonts-inter",
+    "fonts-roadgeek",
+    "fonts-opendin",
 )
 
 _ROOT = Path("/usr/share/fonts")
@@ -51,9 +59,19 @@ TRAIN_FONTS = (
     # digits (flat-topped 3, open 4, 6 and 9).
     "opentype/inter/Inter-Bold.otf#cv09",
     "opentype/inter/Inter-SemiBold.otf#ss01",
+    # Added for the sixth stage (road-sign faces, which plates are lettered in): the FHWA highway
+    # series from condensed B to bold EM, and a DIN 1451 lookalike.
+    "truetype/roadgeek/RG2014B.ttf",
+    "truetype/roadgeek/RG2014C.ttf",
+    "truetype/roadgeek/RG2014D.ttf",
+    "truetype/roadgeek/RG2014E.ttf",
+    "truetype/roadgeek/RG2014EM.ttf",
+    "truetype/opendin/OSP-DIN.ttf",
 )
-# The shipped model's first four stages were trained on the first fifteen.
+# The shipped model's first four stages were trained on the first fifteen, the fifth on the
+# first seventeen.
 FIRST_STAGES_FONTS = 15
+GLYPH_STAGE_FONTS = 17
 
 # Never used for training: the rendered validation set is drawn in these.
 HELD_OUT_FONTS = (

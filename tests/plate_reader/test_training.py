@@ -283,6 +283,22 @@ def test_training_without_every_training_font_is_refused(
     assert len(card["training"]["fonts"]) == fonts.FIRST_STAGES_FONTS  # type: ignore[index]
 
 
+def test_training_faces_are_only_ever_appended() -> None:
+    """``--train-fonts N`` reproduces a stage's faces only while faces are appended, never
+    reordered: the shipped model's card lists the first N training faces for a stage's N."""
+    import json
+
+    from plate_reader.recogniser import DEFAULT_MODEL
+
+    card = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+    used = card["training"]["fonts"]
+    stages = (fonts.FIRST_STAGES_FONTS, fonts.GLYPH_STAGE_FONTS, len(fonts.TRAIN_FONTS))
+    assert len(used) in stages
+    assert used == [Path(name).name for name in fonts.TRAIN_FONTS[: len(used)]]
+    assert len(set(fonts.TRAIN_FONTS)) == len(fonts.TRAIN_FONTS)
+    assert not set(fonts.TRAIN_FONTS) & set(fonts.HELD_OUT_FONTS)
+
+
 def test_a_font_name_may_ask_for_other_glyph_forms() -> None:
     """``face#features`` draws the same face with OpenType alternates: Inter's flat-topped 3."""
     from plate_reader.training.render import text_image
