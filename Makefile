@@ -11,24 +11,22 @@ export YOLO_VERBOSE := False
 # a third set (emblems between character groups, more distant-camera degradation), one from that
 # stage's export (as the shipped model was: its checkpoint was lost) with a fourth set adding
 # printed backdrops and embossed characters, and one from that export with every set drawn in two
-# more faces too (other glyph forms: a flat-topped 3, open digits), and one from that export with
-# every set drawn in six road-sign faces too (the FHWA highway series, a DIN 1451 lookalike). Each
-# stage keeps the faces it was trained on (--train-fonts 15, then 17, then all 23).
+# more faces too (other glyph forms: a flat-topped 3, open digits). Each stage keeps the faces it
+# was trained on (--train-fonts 15, then 17; the six road-sign faces after them were tried in a
+# sixth stage and not shipped: docs/BENCHMARKS.md).
 PLATE_BASE := --train-fonts 15 --steps 2000 --out out/train/plate_crnn-base.onnx
 PLATE_TUNE := --train-fonts 15 --init out/train/checkpoint-plate_crnn-base-seed7.pt --extra-seed 8 \
 	--extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 1600 --out out/train/plate_crnn-tune.onnx
 PLATE_MARKS := --train-fonts 15 --init out/train/checkpoint-plate_crnn-tune-seed7.pt --extra-seed 9 \
 	--extra-samples 100000 --extra-degraded-share 0.4 --extra-gap-marks 0.4 --jitter 0.5 \
 	--lr 0.001 --steps 2400 --out out/train/plate_crnn-marks.onnx
-# The art stage's set and schedule, which the glyphs and roads stages repeat with their own seed
-# and faces.
+# The art stage's set and schedule, which the glyphs stage repeats with its own seed and faces.
 PLATE_ART_RECIPE := --extra-samples 100000 --extra-degraded-share 0.4 --extra-gap-marks 0.4 \
 	--extra-backdrops 0.5 --extra-emboss 0.5 --jitter 0.5 --lr 0.0008 --steps 1600
 PLATE_ART := --train-fonts 15 --init out/train/plate_crnn-marks.onnx --extra-seed 10 \
 	$(PLATE_ART_RECIPE) --out out/train/plate_crnn-art.onnx
 PLATE_GLYPHS := --train-fonts 17 --init out/train/plate_crnn-art.onnx --extra-seed 12 \
-	$(PLATE_ART_RECIPE) --out out/train/plate_crnn-glyphs.onnx
-PLATE_ROADS := --init out/train/plate_crnn-glyphs.onnx --extra-seed 13 $(PLATE_ART_RECIPE)
+	$(PLATE_ART_RECIPE)
 
 .PHONY: help setup demo test test-fast lint bench samples kafka clean train-plates screenshots
 
@@ -57,14 +55,13 @@ bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md
 	$(PY) -m bench.plate_accuracy
 	$(PY) -m bench.replay_speed
 
-train-plates: setup  ## Train the plate recogniser on rendered plates, six stages, resumable (CPU, ~2 h on 2 quiet cores; DEVICE=cuda on a GPU)
+train-plates: setup  ## Train the plate recogniser on rendered plates, five stages, resumable (CPU, ~1.5 h on 2 quiet cores; DEVICE=cuda on a GPU)
 	@scripts/plate_fonts.sh
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_BASE)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_TUNE)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_MARKS)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_ART)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_GLYPHS)
-	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_ROADS)
 
 screenshots: setup  ## The dashboard's main screens in Vietnamese and English (docs/screenshots/, real Chromium)
 	$(PY) -m tooling.screenshots

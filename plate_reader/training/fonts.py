@@ -16,7 +16,9 @@ face have one, so a 3 cannot be painted into an 8) was read as a 5.
 Plates are lettered in road-sign faces more than in text faces: many US states' dies follow the
 FHWA highway series, German plates used DIN 1451 before FE-Schrift and much of the world's
 plates descend from one or the other. Debian packages lookalikes of both (Roadgeek's FHWA series
-B to EM, OSP-DIN), the nearest thing to real plate lettering it has; the sixth stage learns them.
+B to EM, OSP-DIN), the nearest thing to real plate lettering it has. A sixth stage learnt them:
+it read US plates better and Vietnamese plates worse, and was not shipped (docs/BENCHMARKS.md);
+they stay last in the list so a later recipe can take them (``--train-fonts``).
 """
 
 from __future__ import annotations
