@@ -170,6 +170,9 @@ def _judge_near(
     if near:
         misses = ", ".join(sorted({d.plate_normalised for d in near}))
         why += f" (near misses not valid here: {misses})"
+    if entry.plate.confidence < min_confidence:
+        # A doubtful read is the likeliest false flag: say so where the operator reads why.
+        why += f"; read confidence {entry.plate.confidence:.2f} < {min_confidence:.2f}"
     deadline = entry.crossed_at + grace
     if now < deadline:
         why += f"; a declaration filed by {deadline.isoformat()} resolves it"

@@ -142,9 +142,10 @@ function flagVisible(flag) {
 // The matcher's reason (flag.detail, English) said in the page's language with its facts: the
 // declaration's number, its window's end, its checkpoints, the plate. Unknown wording: as it is.
 const DETAIL_WORDS = [
-  [/^no declaration for (\w+)(?: \(near misses not valid here: ([^)]+)\))?(?:; a declaration filed by (\S+) resolves it)?$/,
+  [/^no declaration for (\w+)(?: \(near misses not valid here: ([^)]+)\))?(?:; read confidence ([\d.]+) < ([\d.]+))?(?:; a declaration filed by (\S+) resolves it)?$/,
     (m) => t("why.undeclared", { plate: m[1] }) + (m[2] ? ` ${t("why.near_misses", { plates: m[2] })}` : "")
-      + (m[3] ? ` ${t("why.deadline", { at: ewI18n.time(m[3]) })}` : "")],
+      + (m[3] ? ` ${t("why.low_confidence", { c: m[3], min: m[4] })}` : "")
+      + (m[5] ? ` ${t("why.deadline", { at: ewI18n.time(m[5]) })}` : "")],
   [/^declaration #(\d+) expired at (\S+)$/,
     (m) => t("why.expired", { id: m[1], at: ewI18n.time(m[2]) })],
   [/^declaration #(\d+) is not valid until (\S+)$/,

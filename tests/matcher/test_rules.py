@@ -112,6 +112,13 @@ def test_undeclared() -> None:
     assert "resolves it" in decision.reason  # still inside the grace period at NOW
 
 
+def test_undeclared_on_a_doubtful_read_says_the_read_is_doubtful() -> None:
+    doubtful = run(make_event(confidence=0.42), [])
+    assert doubtful.outcome is Outcome.UNDECLARED and doubtful.priority is Priority.HIGH
+    assert "read confidence 0.42 < 0.80" in doubtful.reason
+    assert "confidence" not in run(make_event(confidence=0.95), []).reason
+
+
 def test_undeclared_ignores_other_plates_in_the_candidates() -> None:
     other = make_declaration("43A99999")
     assert run(make_event(), [other]).outcome is Outcome.UNDECLARED
