@@ -20,6 +20,11 @@ Sets (exact match of letters and digits; CER = character edits / label length):
 - ``vn-on-photos``: rendered Vietnamese two-line plates pasted over the plates of the openalpr
   photos, whole photo in, ``vn`` profile (the real photos give real scenes and detector boxes).
 
+Beside exact match: how the reads split at the matcher's confidence threshold
+(``matcher.rules.DEFAULT_MIN_CONFIDENCE``): the share of plates read with at least that
+confidence, how many of those are exact, and how many are wrong (each would be a confident false
+flag; a doubtful read's flag says it is doubtful).
+
 The openalpr labels are used for scoring only, and nothing here is fitted to them.
 """
 
@@ -73,6 +78,7 @@ class Outcome:
     stage: str  # "ok" | "no_box" | "wrong_box" | "wrong_read"
     ms: float
     edits: int = 0
+    confidence: float = 0.0  # the read's own (PlateRead.confidence); 0 when nothing was read
 
 
 def load_samples(data: Path, limit: int | None = None) -> list[Sample]:
@@ -114,6 +120,7 @@ def evaluate_photos(
         ms = (time.perf_counter() - start) * 1000
         hits = [r for r in reads if iou(r.box, box) >= IOU_HIT]
         predicted = reads[0].text if reads else ""
+        confidence = float(reads[0].confidence) if reads else 0.0
         correct = predicted == truth
         if correct:
             stage = "ok"
@@ -133,6 +140,7 @@ def evaluate_photos(
                 stage,
                 ms,
                 levenshtein(predicted, truth),
+                confidence,
             )
         )
     return outcomes
@@ -162,6 +170,7 @@ def evaluate_crops(crops: Iterator[tuple[str, Any, str]], reader: Any) -> list[O
                 "ok" if ok else "wrong_read",
                 ms,
                 levenshtein(predicted, truth),
+                float(read.confidence) if read else 0.0,
             )
         )
     return outcomes
@@ -248,7 +257,13 @@ def _vn_on_photos(
 
 
 def summarise(outcomes: list[Outcome]) -> dict[str, float | int]:
+    """Exact match, CER, detection and speed; and how the reads split at the matcher's
+    confidence threshold: a confident wrong read becomes a confident false flag, a doubtful
+    one is marked doubtful for the operator (``matcher.rules``)."""
+    from matcher.rules import DEFAULT_MIN_CONFIDENCE
+
     n = len(outcomes)
+    confident = [o for o in outcomes if o.predicted and o.confidence >= DEFAULT_MIN_CONFIDENCE]
     stages = {s: sum(o.stage == s for o in outcomes) for s in ("no_box", "wrong_box", "wrong_read")}
     ms = sorted(o.ms for o in outcomes)
     chars = sum(max(1, len(o.truth)) for o in outcomes)
@@ -261,6 +276,12 @@ def summarise(outcomes: list[Outcome]) -> dict[str, float | int]:
         **{f"miss_{k}": v for k, v in stages.items()},
         "ms_mean": sum(ms) / n if n else 0.0,
         "ms_p50": ms[n // 2] if n else 0.0,
+        "min_confidence": DEFAULT_MIN_CONFIDENCE,
+        "confident_share": len(confident) / n if n else 0.0,
+        "confident_exact": (
+            sum(o.correct for o in confident) / len(confident) if confident else 0.0
+        ),
+        "confident_wrong": sum(not o.correct for o in confident),
     }
 
 
@@ -355,8 +376,9 @@ def run_set(name: str, ocr: str, data: Path, limit: int | None, rendered: int) -
 
 def markdown(results: list[dict[str, Any]]) -> str:
     head = (
-        "| set | recogniser | n | exact | CER | det. recall | ms (p50) |\n"
-        "|---|---|---:|---:|---:|---:|---:|"
+        "| set | recogniser | n | exact | CER | det. recall | ms (p50) "
+        "| confident | exact if confident | confident and wrong |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     rows = []
     for r in results:
@@ -364,7 +386,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
         recall = f"{r['detection_recall']:.1%}" if photo else "–"
         rows.append(
             f"| {r['set']} | {r['ocr']} | {r['count']} | {r['accuracy']:.1%} "
-            f"| {r['cer']:.3f} | {recall} | {r['ms_p50']:.1f} |"
+            f"| {r['cer']:.3f} | {recall} | {r['ms_p50']:.1f} "
+            f"| {r['confident_share']:.1%} | {r['confident_exact']:.1%} | {r['confident_wrong']} |"
         )
     return "\n".join([head, *rows])
 
