@@ -232,7 +232,7 @@ class CameraConfig(ConfigModel):
     )
     source: str = Field(description="File path, image folder or rtsp:// URL.")
     line: LineConfig
-    region: Literal["vn", "generic", "auto"] = "vn"
+    region: Literal["vn", "generic", "auto", "br"] = "vn"  # plate_reader.formats.REGIONS
     detect: DetectOptions = Field(
         default_factory=DetectOptions, description="Vehicle detector: stride, input size, floor."
     )

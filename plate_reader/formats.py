@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # OCR confusions (DESIGN.md): which digit a letter-shaped read most likely was, and back.
@@ -285,16 +286,23 @@ class AutoFormat(PlateFormat):
         return max(self.vn.score(norm) if self.vn.is_valid(norm) else 0.0, self.generic.score(norm))
 
 
-_PROFILES: dict[str, type[PlateFormat]] = {
+def _brazil() -> PlateFormat:
+    from plate_reader.patterns import brazil  # patterns builds on this module
+
+    return brazil()
+
+
+_PROFILES: dict[str, Callable[[], PlateFormat]] = {
     "vn": VietnamFormat,
     "generic": GenericFormat,
     "auto": AutoFormat,
+    "br": _brazil,
 }
 REGIONS = tuple(_PROFILES)
 
 
 def get_profile(name: str) -> PlateFormat:
-    """Return a fresh profile by name ("vn", "generic" or "auto")."""
+    """Return a fresh profile by name (one of ``REGIONS``: "vn", "generic", "auto", "br")."""
     try:
         return _PROFILES[name.strip().lower()]()
     except KeyError:

@@ -17,6 +17,7 @@ from pipeline.config import (
     default_evidence_dir,
     load_cameras,
 )
+from plate_reader.formats import REGIONS
 
 if TYPE_CHECKING:
     from pipeline.evidence import EvidenceStore
@@ -34,17 +35,17 @@ DbUrl = Annotated[
 GraceOption = Annotated[
     int, typer.Option("--grace-minutes", min=0, help="Grace period around declaration windows.")
 ]
-REGIONS = ("vn", "generic", "auto")
 DEFAULT_REGION = "vn"  # the first region (docs: DESIGN.md, Vietnamese plates)
 RegionOption = Annotated[
     str | None,
     typer.Option(
         "--region",
-        metavar="vn|generic|auto",
+        metavar="|".join(REGIONS),
         show_default=False,
-        help="Plate format profile: vn, generic, or auto (Vietnamese where a read is a "
-        "Vietnamese plate as it stands, generic otherwise). Default: the camera config's region "
-        "where there is one, else vn (read and replay alike).",
+        help="Plate format profile: vn, generic, auto (Vietnamese where a read is a "
+        "Vietnamese plate as it stands, generic otherwise) or br (Brazil's old and Mercosur "
+        "plates). Default: the camera config's region where there is one, else vn (read and "
+        "replay alike).",
     ),
 ]
 
