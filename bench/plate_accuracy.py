@@ -261,7 +261,7 @@ def _vn_on_photos(
         yield name, np.ascontiguousarray(out), new_box, plate.label
 
 
-def summarise(outcomes: list[Outcome]) -> dict[str, float | int]:
+def summarise(outcomes: list[Outcome]) -> dict[str, float | int | None]:
     """Exact match, CER, detection and speed; and how the reads split at the matcher's
     confidence threshold: a confident wrong read becomes a confident false flag, a doubtful
     one is marked doubtful for the operator (``matcher.rules``)."""
@@ -287,7 +287,27 @@ def summarise(outcomes: list[Outcome]) -> dict[str, float | int]:
             sum(o.correct for o in confident) / len(confident) if confident else 0.0
         ),
         "confident_wrong": sum(not o.correct for o in confident),
+        "confidence_auroc": confidence_auroc(outcomes),
     }
+
+
+def confidence_auroc(outcomes: list[Outcome]) -> float | None:
+    """How well the confidence ranks right reads above wrong ones, whatever its scale: the
+    chance that a random right read is more confident than a random wrong one (ties count
+    half; None when all reads are right or all wrong). A threshold moves the confident share,
+    this does not move with it."""
+    right = sorted(o.confidence for o in outcomes if o.correct)
+    wrong = sorted(o.confidence for o in outcomes if not o.correct)
+    if not right or not wrong:
+        return None
+    import bisect
+
+    wins = 0.0
+    for c in right:
+        below = bisect.bisect_left(wrong, c)
+        ties = bisect.bisect_right(wrong, c) - below
+        wins += below + 0.5 * ties
+    return wins / (len(right) * len(wrong))
 
 
 def make_reader(ocr: str, profile: str) -> Any:
@@ -403,8 +423,8 @@ def run_set(
 def markdown(results: list[dict[str, Any]]) -> str:
     head = (
         "| set | recogniser | n | exact | CER | det. recall | ms (p50) "
-        "| confident | exact if confident | confident and wrong |\n"
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "| confident | exact if confident | confident and wrong | AUROC |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     rows = []
     for r in results:
@@ -413,7 +433,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
         rows.append(
             f"| {r['set']} | {r['ocr']} | {r['count']} | {r['accuracy']:.1%} "
             f"| {r['cer']:.3f} | {recall} | {r['ms_p50']:.1f} "
-            f"| {r['confident_share']:.1%} | {r['confident_exact']:.1%} | {r['confident_wrong']} |"
+            f"| {r['confident_share']:.1%} | {r['confident_exact']:.1%} | {r['confident_wrong']} "
+            f"| {auroc if (auroc := r.get('confidence_auroc')) is None else f'{auroc:.3f}'} |"
         )
     return "\n".join([head, *rows])
 
