@@ -336,6 +336,15 @@ def run(
     }
 
 
+def _styled(seed: int, count: int, fonts: tuple[str, ...], styles: tuple[str, ...]) -> Any:
+    """A rendered set of some plate families only, sized like the mixed validation set."""
+    from plate_reader.training.dataset import Recipe
+
+    return Recipe(
+        seed, count, fonts, min_char_px=12.0, negatives=0.0, styles=styles, true_glyph_px=True
+    )
+
+
 def run_set(
     name: str,
     ocr: str,
@@ -354,30 +363,8 @@ def run_set(
             Recipe(2001, rendered, held_out, min_char_px=12.0, negatives=0.0, true_glyph_px=True),
             "auto",
         ),
-        "vn-two-line": (
-            Recipe(
-                2002,
-                rendered,
-                held_out,
-                min_char_px=12.0,
-                negatives=0.0,
-                styles=("vn_car2", "vn_moto"),
-                true_glyph_px=True,
-            ),
-            "vn",
-        ),
-        "br": (
-            Recipe(
-                2004,
-                rendered,
-                held_out,
-                min_char_px=12.0,
-                negatives=0.0,
-                styles=("br_old", "br_mercosur"),
-                true_glyph_px=True,
-            ),
-            "br",
-        ),
+        "vn-two-line": (_styled(2002, rendered, held_out, ("vn_car2", "vn_moto")), "vn"),
+        "br": (_styled(2004, rendered, held_out, ("br_old", "br_mercosur")), "br"),
         "degraded": (
             Recipe(
                 2003,

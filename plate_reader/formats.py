@@ -63,6 +63,17 @@ class PlateFormat(ABC):
     def score(self, norm: str) -> float:
         """How plate-like ``norm`` is, 0..1 (1 for a valid plate)."""
 
+    def layout_score(self, norm: str) -> float | None:
+        """For profiles with layouts: 0 for nothing, 1 for a valid plate, 0.7 for one that
+        ``repair`` makes valid, None for a near miss (the profile scores those its own way)."""
+        if not norm:
+            return 0.0
+        if self.is_valid(norm):
+            return 1.0
+        if self.is_valid(self.repair(norm)):
+            return 0.7
+        return None
+
 
 # ---------------------------------------------------------------------------------------------
 # Vietnam
@@ -178,12 +189,8 @@ class VietnamFormat(PlateFormat):
         return best[1] if best else norm
 
     def score(self, norm: str) -> float:
-        if not norm:
-            return 0.0
-        if self.is_valid(norm):
-            return 1.0
-        if self.is_valid(self.repair(norm)):
-            return 0.7
+        if (fit := self.layout_score(norm)) is not None:
+            return fit
         # Near misses: a province prefix and a plate-like length still beat arbitrary text.
         partial = 0.1
         if len(norm) >= 2 and norm[:2].isdigit():

@@ -116,12 +116,8 @@ class PatternFormat(PlateFormat):
         return best[1] if best else norm
 
     def score(self, norm: str) -> float:
-        if not norm:
-            return 0.0
-        if self.is_valid(norm):
-            return 1.0
-        if self.is_valid(self.repair(norm)):
-            return 0.7
+        if (fit := self.layout_score(norm)) is not None:
+            return fit
         return _NEAR_MISS_SCALE * self._generic.score(norm)
 
 
