@@ -112,8 +112,10 @@ def _fits(norm: str, layout: _Layout) -> bool:
     return True
 
 
-def _coerce(norm: str, slots: str, to_letter: dict[str, str]) -> tuple[str, int]:
-    """Move confusable characters into the slot type; return the text and how many changed."""
+def coerce_slots(norm: str, slots: str, to_letter: dict[str, str]) -> tuple[str, int]:
+    """Move confusable characters into the slot type (``D`` digit, ``L`` letter, any other slot
+    takes either); return the text and how many changed. A character with no look-alike of its
+    slot's type stays, so the caller checks the result against the layout."""
     out: list[str] = []
     changes = 0
     for ch, slot in zip(norm, slots, strict=True):
@@ -176,7 +178,7 @@ class VietnamFormat(PlateFormat):
         for layout in _VN_LAYOUTS:
             if len(layout.slots) != len(norm):
                 continue
-            fixed, changes = _coerce(norm, layout.slots, _VN_DIGIT_TO_LETTER)
+            fixed, changes = coerce_slots(norm, layout.slots, _VN_DIGIT_TO_LETTER)
             # Letters that are never issued in series slots: map to the letter they resemble.
             chars = list(fixed)
             for i, slot in enumerate(layout.slots):

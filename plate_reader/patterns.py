@@ -15,18 +15,11 @@ are issued, O and I included, so there is no fold of any letter outside the slot
 
 from __future__ import annotations
 
-from plate_reader.formats import (
-    DIGIT_TO_LETTER,
-    LETTER_TO_DIGIT,
-    GenericFormat,
-    PlateFormat,
-)
+from plate_reader.formats import DIGIT_TO_LETTER, GenericFormat, PlateFormat, coerce_slots
 
 _SLOTS = frozenset("@#?")
-# Letters in a digit slot, digits in a letter slot: what each most likely was (DESIGN.md's
-# confusion table; 0 in a letter slot is read as O, the letter these faces draw alike).
-_TO_DIGIT = LETTER_TO_DIGIT
-_TO_LETTER = DIGIT_TO_LETTER
+# OpenALPR's slot characters in the VN layouts' (``formats.coerce_slots``): letter, digit.
+_AS_LAYOUT_SLOTS = str.maketrans("@#", "LD")
 # Near misses keep a plate-like score below a repairable read's, as the VN profile's do.
 _NEAR_MISS_SCALE = 0.4
 
@@ -47,23 +40,10 @@ def fits(norm: str, slots: str) -> bool:
 
 def coerce(norm: str, slots: str) -> tuple[str, int] | None:
     """``norm`` with confusable characters moved into their slots' class, and how many moved;
-    None when some character has no look-alike of the slot's class."""
-    out: list[str] = []
-    changes = 0
-    for ch, slot in zip(norm, slots, strict=True):
-        if slot == "#" and ch.isalpha():
-            if ch not in _TO_DIGIT:
-                return None
-            out.append(_TO_DIGIT[ch])
-            changes += 1
-        elif slot == "@" and ch.isdigit():
-            if ch not in _TO_LETTER:
-                return None
-            out.append(_TO_LETTER[ch])
-            changes += 1
-        else:
-            out.append(ch)
-    return "".join(out), changes
+    None when some character has no look-alike of the slot's class. DESIGN.md's confusion
+    table both ways: a 0 in a letter slot is an O, the letter these faces draw alike."""
+    fixed, changes = coerce_slots(norm, slots.translate(_AS_LAYOUT_SLOTS), DIGIT_TO_LETTER)
+    return (fixed, changes) if fits(fixed, slots) else None
 
 
 class PatternFormat(PlateFormat):
