@@ -33,6 +33,7 @@ The openalpr labels are used for scoring only, and nothing here is fitted to the
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import logging
 import os
@@ -300,8 +301,6 @@ def confidence_auroc(outcomes: list[Outcome]) -> float | None:
     wrong = sorted(o.confidence for o in outcomes if not o.correct)
     if not right or not wrong:
         return None
-    import bisect
-
     wins = 0.0
     for c in right:
         below = bisect.bisect_left(wrong, c)

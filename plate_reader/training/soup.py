@@ -36,6 +36,8 @@ def _structure(model: onnx.ModelProto) -> list[tuple[str, tuple[str, ...], tuple
 
 
 def _load(path: Path) -> onnx.ModelProto:
+    if not path.is_file():
+        raise NotTheSameNetwork(f"{path}: no such file")
     try:
         return onnx.load(str(path))
     except Exception as exc:  # protobuf's DecodeError and OSError alike
@@ -84,26 +86,19 @@ def validate(path: Path, workers: int = 2) -> dict[str, float]:
 
     from plate_reader.recogniser import ctc_decode, standardise
     from plate_reader.training import fonts as font_sets
-    from plate_reader.training.dataset import Recipe, fonts_as_strings, render_set
-    from plate_reader.training.train import Config, levenshtein
+    from plate_reader.training.dataset import fonts_as_strings, render_set
+    from plate_reader.training.train import Config, exact_and_cer, validation_recipe
 
     cfg = Config()
-    fonts = fonts_as_strings(font_sets.require_held_out())
-    recipe = Recipe(cfg.val_seed, cfg.val_samples, fonts, min_char_px=12.0)
+    recipe = validation_recipe(cfg, fonts_as_strings(font_sets.require_held_out()))
     images, labels = render_set(recipe, Path(cfg.cache), workers)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
-    exact, edits, chars = 0, 0, 0
+    texts: list[str] = []
     for start in range(0, len(images), 256):
         batch = standardise(images[start : start + 256])[:, None]
-        for probs, truth in zip(
-            session.run(None, {name: batch})[0], labels[start : start + 256], strict=True
-        ):
-            text = ctc_decode(probs).text
-            exact += text == truth
-            edits += levenshtein(text, truth)
-            chars += max(1, len(truth))
-    return {"exact": exact / max(1, len(images)), "cer": edits / max(1, chars)}
+        texts += [ctc_decode(probs).text for probs in session.run(None, {name: batch})[0]]
+    return exact_and_cer(texts, labels)
 
 
 def _card(path: Path) -> dict[str, Any] | None:

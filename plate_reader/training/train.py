@@ -113,19 +113,28 @@ def evaluate(model: object, images: np.ndarray, labels: list[str], device: str) 
     from plate_reader.recogniser import ctc_decode
 
     model.eval()  # type: ignore[attr-defined]
-    exact, edits, chars = 0, 0, 0
+    texts: list[str] = []
     with torch.no_grad():
         for start in range(0, len(images), 256):
             x = torch.from_numpy(standardise(images[start : start + 256])[:, None]).to(device)
             probs = torch.softmax(model(x), dim=-1).cpu().numpy()  # type: ignore[operator]
-            for p, truth in zip(probs, labels[start : start + 256], strict=True):
-                text = ctc_decode(p).text
-                exact += text == truth
-                edits += levenshtein(text, truth)
-                chars += max(1, len(truth))
+            texts += [ctc_decode(p).text for p in probs]
     model.train()  # type: ignore[attr-defined]
-    n = max(1, len(images))
-    return {"exact": exact / n, "cer": edits / max(1, chars)}
+    return exact_and_cer(texts, labels)
+
+
+def exact_and_cer(texts: list[str], labels: list[str]) -> dict[str, float]:
+    """Exact match and character error rate of decoded ``texts`` against ``labels``."""
+    exact = sum(text == truth for text, truth in zip(texts, labels, strict=True))
+    edits = sum(levenshtein(text, truth) for text, truth in zip(texts, labels, strict=True))
+    chars = sum(max(1, len(truth)) for truth in labels)
+    return {"exact": exact / max(1, len(labels)), "cer": edits / max(1, chars)}
+
+
+def validation_recipe(cfg: Config, fonts: tuple[str, ...]) -> Recipe:
+    """The set a stage's card reports on: its seed and size, the held-out ``fonts``, set A's
+    character sizes (at least 12 px)."""
+    return Recipe(cfg.val_seed, cfg.val_samples, fonts, min_char_px=12.0)
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -272,7 +281,7 @@ def train(cfg: Config) -> dict[str, object]:
     names = font_sets.TRAIN_FONTS[: cfg.train_fonts or None]
     train_fonts = fonts_as_strings(font_sets.require(names, minimum=len(names)))
     val_fonts = fonts_as_strings(font_sets.require_held_out())
-    val_recipe = Recipe(cfg.val_seed, cfg.val_samples, val_fonts, min_char_px=12.0)
+    val_recipe = validation_recipe(cfg, val_fonts)
     t0 = time.time()
     images, labels = render_set(
         Recipe(cfg.seed, cfg.train_samples, train_fonts), cache, cfg.workers
