@@ -18,6 +18,7 @@ from typing import Any
 from kafka.admin import KafkaAdminClient
 from kafka.consumer import KafkaConsumer
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.coordinator.base import MemberState
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.producer import KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
@@ -36,9 +37,10 @@ _CLIENT = {"reconnect_backoff_max_ms": 1000, "retry_backoff_ms": 200}
 # A group's first join can come before the broker serves a just-created topic's partitions (seen
 # under load): the leader then assigns nothing ("No partition metadata"), and kafka-python looks
 # again only at its next metadata refresh, every 5 minutes by default. Every 10 s, a missed topic
-# is picked up (the group rejoins when its topics' partitions change) within seconds. (Waiting
-# for the partitions before joining would need kafka-python's metadata call, which has no
-# timeout: a broker that went away then would hang the subscribe.)
+# is picked up within seconds: the group rejoins when its topics' partitions change, and
+# rejoin_if_stranded sees that join through. (Waiting for the partitions before joining would
+# need kafka-python's metadata call, which has no timeout: a broker that went away then would
+# hang the subscribe.)
 _CONSUMER_METADATA_MAX_AGE_MS = 10_000
 
 
@@ -256,6 +258,28 @@ class _AssignmentLog(ConsumerRebalanceListener):
                     self.group_id, describe_partitions(lost))  # fmt: skip
 
 
+def rejoin_if_stranded(consumer: KafkaConsumer) -> bool:
+    """Ask for a new join when kafka-python has lost the one in flight; True if it had.
+
+    kafka-python 3.0 (3.0.12 here) drops a rebalance that a metadata or subscription change
+    started when a poll's timeout ends mid-join: once the leader has computed the assignment
+    (or the join request carries the new subscription), ``need_rejoin()`` turns False, so no
+    later poll awaits the finished join. The member then stays REBALANCING with no partitions
+    until the next change: a matcher fed nothing (seen in CI after a first join that came
+    before the topic's metadata). A first join, or one after an error, is not affected (its
+    rejoin flag holds until the join is awaited). Requesting a rejoin makes the next poll run
+    a fresh join to the end: one more rebalance, nothing lost (offsets were not moved).
+    """
+    coordinator = getattr(consumer, "_coordinator", None)
+    if coordinator is None or getattr(coordinator, "state", None) is not MemberState.REBALANCING:
+        return False
+    if coordinator.need_rejoin():
+        return False  # a join the next poll will carry on with
+    log.info("group %s: a rebalance was lost mid-join; joining again", coordinator.group_id)
+    coordinator.request_rejoin()
+    return True
+
+
 def _log_failed_commit(offsets: Any, result: Any) -> None:
     if isinstance(result, Exception):
         log.warning("offsets not committed (%s); those records will be delivered again", result)
@@ -268,6 +292,7 @@ class KafkaConsumerAdapter(Consumer):
     def poll(self, timeout_ms: int = 1000) -> list[Message]:
         with _translated(BusError, "poll"):
             batches = self._consumer.poll(timeout_ms=timeout_ms)
+        rejoin_if_stranded(self._consumer)
         # Positional (topic, partition, offset, key, value, timestamp): one per record.
         return [
             Message(

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from kafka.admin import KafkaAdminClient
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewPartitions
 
 from pipeline.bus import Consumer, Message, PublishError, Topics, open_bus, publish_event
 from pipeline.bus.kafka_bus import KafkaBus
@@ -186,3 +187,40 @@ def test_flush_is_not_starved_by_a_publisher_that_keeps_going(
         stop.set()
         publisher.join(10)
     bus.flush(30)
+
+
+def test_a_rebalance_during_short_polls_still_assigns_the_new_partitions(
+    kafka_broker: KafkaBroker, kafka_topics: Topics
+) -> None:
+    # Partitions added to a subscribed topic start a rebalance; polls that time out mid-join
+    # (timeout 0, as a busy matcher's short polls can) must still end with every partition
+    # assigned and fetched. kafka-python 3.0 lost such a join (kafka_bus.rejoin_if_stranded):
+    # the member stayed without partitions.
+    one = open_bus(kafka_broker.url + "?partitions=1")
+    topic = kafka_topics.entries
+    try:
+        one.publish(topic, "k", {"n": 0})
+        one.flush(30)
+        with one.subscribe([topic], group()) as consumer:
+            got = consume(consumer, 1)
+            assert len(got) == 1
+            admin = KafkaAdminClient(bootstrap_servers=kafka_broker.bootstrap)
+            try:
+                admin.create_partitions({topic: NewPartitions(total_count=3)})
+            finally:
+                admin.close()
+            deadline = time.monotonic() + 45
+            assigned: set[int] = set()
+            while len(assigned) < 3 and time.monotonic() < deadline:
+                got += consumer.poll(0)
+                assigned = {tp.partition for tp in consumer._consumer.assignment()}  # type: ignore[attr-defined]
+            assert assigned == {0, 1, 2}
+            producer = KafkaProducer(bootstrap_servers=kafka_broker.bootstrap)
+            try:  # a fresh producer: the bus's own has not seen the new partitions yet
+                producer.send(topic, key=b"k", value=b'{"n": 1}', partition=2).get(30)
+            finally:
+                producer.close(10)
+            got += consume(consumer, 1)
+            assert [(m.partition, m.json()) for m in got] == [(0, {"n": 0}), (2, {"n": 1})]
+    finally:
+        one.close(timeout=10)

@@ -79,7 +79,7 @@ def test_other_networks_and_other_files_are_refused_by_name(
     with pytest.raises(SystemExit) as stop:
         soup.main([str(DEFAULT_MODEL), str(junk), "--out", str(tmp_path / "x.onnx")])
     assert stop.value.code == 2 and "junk.onnx: not an ONNX model" in capsys.readouterr().err
-    with pytest.raises(soup.NotTheSameNetwork, match="missing.onnx: no such file"):
+    with pytest.raises(soup.NotTheSameNetwork, match=r"missing\.onnx: no such file"):
         soup.soup_files(DEFAULT_MODEL, tmp_path / "missing.onnx", tmp_path / "y.onnx")
     with pytest.raises(ValueError, match="weight"):
         soup.average(onnx.load(str(DEFAULT_MODEL)), onnx.load(str(DEFAULT_MODEL)), 1.5)
