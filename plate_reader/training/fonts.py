@@ -18,12 +18,19 @@ FHWA highway series, German plates used DIN 1451 before FE-Schrift and much of t
 plates descend from one or the other. Debian packages lookalikes of both (Roadgeek's FHWA series
 B to EM, OSP-DIN), the nearest thing to real plate lettering it has. A sixth stage learnt them:
 it read US plates better and Vietnamese plates worse, and was not shipped (docs/BENCHMARKS.md);
-they stay last in the list so a later recipe can take them (``--train-fonts``).
+they stay after the first seventeen so a later recipe can take them (``--train-fonts``).
+
+Twenty-odd faces are still few: the network learnt their drawings of a character, and on real US
+plates read an open 4 as an L and a short-vee M as an H. Fontsource's npm packages of Google
+Fonts' open faces (``plate_reader.training.fontsource``, fetched and pinned, training only) add
+seventy-one condensed, plain and mono sans faces after the road-sign ones.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from plate_reader.training import fontsource
 
 DEBIAN_PACKAGES = (
     "fonts-dejavu-core",
@@ -69,11 +76,18 @@ TRAIN_FONTS = (
     "truetype/roadgeek/RG2014E.ttf",
     "truetype/roadgeek/RG2014EM.ttf",
     "truetype/opendin/OSP-DIN.ttf",
+    # Added for the seventh stage (37) and the eighth (34 more): open faces from Fontsource's
+    # npm packages, fetched by ``python -m plate_reader.training.fontsource`` (not Debian's): many
+    # glyph forms of each character, so the network learns the characters rather than a few
+    # faces' drawings.
+    *fontsource.NAMES,
 )
-# The shipped model's first four stages were trained on the first fifteen, the fifth on the
-# first seventeen.
+# The first N faces each stage of the shipped model drew (``--train-fonts N``): stages one to
+# four, five, and the stages after (docs/BENCHMARKS.md).
 FIRST_STAGES_FONTS = 15
 GLYPH_STAGE_FONTS = 17
+ROAD_STAGE_FONTS = 23
+FACES_STAGE_FONTS = 60  # the seventeen, the road-sign six and the first 37 Fontsource faces
 
 # Never used for training: the rendered validation set is drawn in these.
 HELD_OUT_FONTS = (
@@ -95,18 +109,30 @@ def font_features(spec: str) -> tuple[str, ...]:
     return tuple(f for f in features.split(",") if f)
 
 
+def locate(name: str, root: Path = _ROOT) -> Path:
+    """Where a font name's file is: under ``root`` (Debian's), or the fetched Fontsource faces'
+    folder for ``fontsource/...`` names."""
+    return fontsource.locate(name) if name.startswith(fontsource.PREFIX) else root / name
+
+
 def available(names: tuple[str, ...], root: Path = _ROOT) -> list[Path]:
     """The fonts of ``names`` installed under ``root`` (each with its features, if any)."""
-    return [root / name for name in names if (root / font_file(name)).is_file()]
+    return [
+        locate(name, root) for name in names if Path(font_file(str(locate(name, root)))).is_file()
+    ]
 
 
 def require(names: tuple[str, ...], minimum: int = 1, root: Path = _ROOT) -> list[Path]:
     """Installed fonts of ``names``; a clear error naming the packages when too few are."""
     found = available(names, root)
     if len(found) < minimum:
+        fetch = ""
+        if any(name.startswith(fontsource.PREFIX) for name in names):
+            fetch = f" and fetch {fontsource.font_dir()} with: python -m {fontsource.__name__}"
         raise FileNotFoundError(
             f"only {len(found)} of the {len(names)} plate fonts are installed under {root} "
             f"(need {minimum}); install them with: apt-get install {' '.join(DEBIAN_PACKAGES)}"
+            f"{fetch}"
         )
     return found
 
