@@ -6,14 +6,14 @@ export YOLO_OFFLINE := 1
 export YOLO_AUTOINSTALL := 0
 export YOLO_VERBOSE := False
 
-# The shipped recogniser's five stages (plate_reader/models/MODEL_CARD.md): a base run on the
+# The shipped recogniser's seven stages (plate_reader/models/MODEL_CARD.md): a base run on the
 # first rendered set, a fine-tune from its checkpoint with a second set and batch jitter, one with
 # a third set (emblems between character groups, more distant-camera degradation), one from that
 # stage's export (as the shipped model was: its checkpoint was lost) with a fourth set adding
-# printed backdrops and embossed characters, and one from that export with every set drawn in two
-# more faces too (other glyph forms: a flat-topped 3, open digits). Each stage keeps the faces it
-# was trained on (--train-fonts 15, then 17; the six road-sign faces after them were tried in a
-# sixth stage and not shipped: docs/BENCHMARKS.md).
+# printed backdrops and embossed characters, one from that export with every set drawn in two
+# more faces too (other glyph forms: a flat-topped 3, open digits), and two that draw every set
+# in many more faces (Fontsource's, fetched from the npm registry: 60, then 94 faces). Each stage
+# keeps the faces it was trained on (--train-fonts: faces are only ever appended).
 PLATE_BASE := --train-fonts 15 --steps 2000 --out out/train/plate_crnn-base.onnx
 PLATE_TUNE := --train-fonts 15 --init out/train/checkpoint-plate_crnn-base-seed7.pt --extra-seed 8 \
 	--extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 1600 --out out/train/plate_crnn-tune.onnx
@@ -26,6 +26,10 @@ PLATE_ART_RECIPE := --extra-samples 100000 --extra-degraded-share 0.4 --extra-ga
 PLATE_ART := --train-fonts 15 --init out/train/plate_crnn-marks.onnx --extra-seed 10 \
 	$(PLATE_ART_RECIPE) --out out/train/plate_crnn-art.onnx
 PLATE_GLYPHS := --train-fonts 17 --init out/train/plate_crnn-art.onnx --extra-seed 12 \
+	$(PLATE_ART_RECIPE) --out out/train/plate_crnn-glyphs.onnx
+PLATE_FACES := --train-fonts 60 --init out/train/plate_crnn-glyphs.onnx --extra-seed 14 \
+	$(PLATE_ART_RECIPE) --out out/train/plate_crnn-faces.onnx
+PLATE_MORE_FACES := --train-fonts 94 --init out/train/plate_crnn-faces.onnx --extra-seed 15 \
 	$(PLATE_ART_RECIPE)
 
 .PHONY: help setup demo test test-fast lint bench samples kafka clean train-plates screenshots
@@ -55,13 +59,16 @@ bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md
 	$(PY) -m bench.plate_accuracy
 	$(PY) -m bench.replay_speed
 
-train-plates: setup  ## Train the plate recogniser on rendered plates, five stages, resumable (CPU, ~1.5 h on 2 quiet cores; DEVICE=cuda on a GPU)
+train-plates: setup  ## Train the plate recogniser on rendered plates, seven stages, resumable (CPU, ~2.5 h on 2 quiet cores; DEVICE=cuda on a GPU)
 	@scripts/plate_fonts.sh
+	$(PY) -m plate_reader.training.fontsource
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_BASE)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_TUNE)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_MARKS)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_ART)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_GLYPHS)
+	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_FACES)
+	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_MORE_FACES)
 
 screenshots: setup  ## The dashboard's main screens in Vietnamese and English (docs/screenshots/, real Chromium)
 	$(PY) -m tooling.screenshots

@@ -76,7 +76,7 @@ TRAIN_FONTS = (
     "truetype/roadgeek/RG2014E.ttf",
     "truetype/roadgeek/RG2014EM.ttf",
     "truetype/opendin/OSP-DIN.ttf",
-    # Added for the seventh stage (37) and the eighth (34 more): open faces from Fontsource's
+    # Added for the faces and more-faces stages (37, then 34 more): open faces from Fontsource's
     # npm packages, fetched by ``python -m plate_reader.training.fontsource`` (not Debian's): many
     # glyph forms of each character, so the network learns the characters rather than a few
     # faces' drawings.

@@ -1,6 +1,6 @@
 """Train the plate recogniser on rendered plates and export it to ONNX with its card.
 
-    make train-plates                                      # the shipped recipe: five stages
+    make train-plates                                      # the shipped recipe: seven stages
     python -m plate_reader.training.train --train-fonts 15 --steps 2000 \
         --out out/train/plate_crnn-base.onnx
     python -m plate_reader.training.train --init out/train/checkpoint-plate_crnn-base-seed7.pt \
@@ -12,7 +12,7 @@
     python -m plate_reader.training.train --train-samples 512 --val-samples 128 --steps 20 \
         --out /tmp/smoke.onnx                              # a smoke run
 
-The shipped model has five stages (``plate_reader/models/MODEL_CARD.md``, the Makefile's
+The shipped model has seven stages (``plate_reader/models/MODEL_CARD.md``, the Makefile's
 ``PLATE_*`` recipes): a base run on the first rendered set; a fine-tune from its weights
 (``--init``) on that set plus a second one drawn with true glyph sizes and some distant-camera
 degradation (``--extra-*``), each batch jittered (``--jitter``); a second fine-tune with a third
@@ -20,9 +20,10 @@ set carrying emblems between character groups and more degradation; a third, sta
 that stage's ONNX export (``--init model.onnx``: any exported recogniser, the shipped one too),
 with printed backdrops and embossed characters; and a fourth from that export with both sets
 drawn in two more faces (other glyph forms, ``fonts.TRAIN_FONTS``; the first four stages keep
-their fifteen with ``--train-fonts 15``). The card records the chain of stages and every sample
-seen. ``--refine`` and ``--context`` grow the network by residual layers that start as the
-identity (``model.PlateCRNN``); measured, not shipped (docs/BENCHMARKS.md).
+their fifteen with ``--train-fonts 15``); then two from those exports drawing every set in 60
+and 94 faces (Fontsource's, ``training.fontsource``). The card records the chain of stages and
+every sample seen. ``--refine`` and ``--context`` grow the network by residual layers that start
+as the identity (``model.PlateCRNN``); measured, not shipped (docs/BENCHMARKS.md).
 
 Resumable: a checkpoint (model, optimiser, schedule, step) is written every ``--checkpoint-every``
 steps next to the rendered data; running the same command again continues from it. The seed

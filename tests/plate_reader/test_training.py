@@ -292,7 +292,12 @@ def test_training_faces_are_only_ever_appended() -> None:
 
     card = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
     used = card["training"]["fonts"]
-    stages = (fonts.FIRST_STAGES_FONTS, fonts.GLYPH_STAGE_FONTS, len(fonts.TRAIN_FONTS))
+    stages = (
+        fonts.FIRST_STAGES_FONTS,
+        fonts.GLYPH_STAGE_FONTS,
+        fonts.FACES_STAGE_FONTS,
+        len(fonts.TRAIN_FONTS),
+    )
     assert len(used) in stages
     assert used == [Path(name).name for name in fonts.TRAIN_FONTS[: len(used)]]
     assert len(set(fonts.TRAIN_FONTS)) == len(fonts.TRAIN_FONTS)
