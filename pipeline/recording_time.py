@@ -2,8 +2,9 @@
 ``start_time``), else the container's creation time, else the file's modification time, which a
 copy changes, so that last one comes with a warning saying so.
 
-The creation time is read with PyAV when it is installed, else with ffprobe (the metadata OpenCV
-decodes with but does not expose).
+The creation time is read with PyAV (a dependency: its wheels carry FFmpeg's libraries), else
+with ffprobe where PyAV cannot be imported; OpenCV decodes with FFmpeg but does not expose the
+container's metadata.
 """
 
 from __future__ import annotations
