@@ -23,7 +23,7 @@ they stay after the first seventeen so a later recipe can take them (``--train-f
 Twenty-odd faces are still few: the network learnt their drawings of a character, and on real US
 plates read an open 4 as an L and a short-vee M as an H. Fontsource's npm packages of Google
 Fonts' open faces (``plate_reader.training.fontsource``, fetched and pinned, training only) add
-seventy-one condensed, plain and mono sans faces after the road-sign ones.
+a hundred and one condensed, plain and mono sans faces after the road-sign ones.
 """
 
 from __future__ import annotations
@@ -76,10 +76,10 @@ TRAIN_FONTS = (
     "truetype/roadgeek/RG2014E.ttf",
     "truetype/roadgeek/RG2014EM.ttf",
     "truetype/opendin/OSP-DIN.ttf",
-    # Added for the faces and more-faces stages (37, then 34 more): open faces from Fontsource's
-    # npm packages, fetched by ``python -m plate_reader.training.fontsource`` (not Debian's): many
-    # glyph forms of each character, so the network learns the characters rather than a few
-    # faces' drawings.
+    # Added for the faces and more-faces stages (37, then 34 more; 30 more were tried after):
+    # open faces from Fontsource's npm packages, fetched by ``python -m
+    # plate_reader.training.fontsource`` (not Debian's): many glyph forms of each character, so
+    # the network learns the characters rather than a few faces' drawings.
     *fontsource.NAMES,
 )
 # The first N faces each stage of the shipped model drew (``--train-fonts N``): stages one to
@@ -88,6 +88,7 @@ FIRST_STAGES_FONTS = 15
 GLYPH_STAGE_FONTS = 17
 ROAD_STAGE_FONTS = 23
 FACES_STAGE_FONTS = 60  # the seventeen, the road-sign six and the first 37 Fontsource faces
+MORE_FACES_STAGE_FONTS = 94  # and 34 more (the shipped model); the last 30 were tried after it
 
 # Never used for training: the rendered validation set is drawn in these.
 HELD_OUT_FONTS = (

@@ -296,6 +296,7 @@ def test_training_faces_are_only_ever_appended() -> None:
         fonts.FIRST_STAGES_FONTS,
         fonts.GLYPH_STAGE_FONTS,
         fonts.FACES_STAGE_FONTS,
+        fonts.MORE_FACES_STAGE_FONTS,
         len(fonts.TRAIN_FONTS),
     )
     assert len(used) in stages
