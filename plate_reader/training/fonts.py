@@ -86,7 +86,6 @@ TRAIN_FONTS = (
 # four, five, and the stages after (docs/BENCHMARKS.md).
 FIRST_STAGES_FONTS = 15
 GLYPH_STAGE_FONTS = 17
-ROAD_STAGE_FONTS = 23
 FACES_STAGE_FONTS = 60  # the seventeen, the road-sign six and the first 37 Fontsource faces
 MORE_FACES_STAGE_FONTS = 94  # and 34 more (the shipped model); the last 30 were tried after it
 
@@ -118,9 +117,8 @@ def locate(name: str, root: Path = _ROOT) -> Path:
 
 def available(names: tuple[str, ...], root: Path = _ROOT) -> list[Path]:
     """The fonts of ``names`` installed under ``root`` (each with its features, if any)."""
-    return [
-        locate(name, root) for name in names if Path(font_file(str(locate(name, root)))).is_file()
-    ]
+    paths = [locate(name, root) for name in names]
+    return [path for path in paths if Path(font_file(str(path))).is_file()]
 
 
 def require(names: tuple[str, ...], minimum: int = 1, root: Path = _ROOT) -> list[Path]:

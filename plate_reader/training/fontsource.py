@@ -11,8 +11,9 @@ one weight) of each is kept. They are used for training only; none is shipped.
     python -m plate_reader.training.fontsource      # fetch the missing ones (idempotent)
 
 The files go to ``$ENTRYWATCH_FONT_DIR`` or the environment's ``share/entrywatch/fonts``;
-``NPM_CONFIG_REGISTRY`` points at another registry. Licences: SIL OFL 1.1, except Mohave (MIT)
-and Ubuntu Condensed (Ubuntu Font Licence 1.0).
+``NPM_CONFIG_REGISTRY`` points at another registry. Each package's licence is in
+``fontsource.json``: SIL OFL 1.1, except Mohave (MIT) and the Ubuntu faces (Ubuntu Font Licence
+1.0).
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ PREFIX = "fontsource/"  # names in ``fonts.TRAIN_FONTS`` that live in ``font_dir
 DEFAULT_REGISTRY = "https://registry.npmjs.org"
 
 # (package under @fontsource, version, weight, the registry's integrity of the tarball), pinned
-# in fontsource.json. Condensed and plain sans and mono faces, a plate's kinds of lettering;
-# Staatliches was left out (its 1 and I are one glyph, so its labels would contradict the other
-# faces').
+# in fontsource.json. Condensed and plain sans and mono faces, a plate's kinds of lettering. Left
+# out on sight: Staatliches and Voltaire (their 1 and I are one glyph, so their labels would
+# contradict the other faces'), Days One (slanted), Passion One (too heavy to tell 0 from O) and
+# Big Shoulders Text (Big Shoulders Display is in).
 PACKAGES: tuple[tuple[str, str, int, str], ...] = tuple(
     (p["package"], p["version"], int(p["weight"]), p["integrity"])
     for p in json.loads((Path(__file__).with_name("fontsource.json")).read_text())["packages"]
