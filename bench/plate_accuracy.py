@@ -3,6 +3,7 @@ alone, and their fusion (the default).
 
     python -m bench.plate_accuracy [--data ../shared/data/openalpr-us] [--ocr fusion --ocr crnn]
                                    [--set openalpr --set rendered ...] [--limit N] [--rendered N]
+                                   [--model candidate.onnx]
 
 Sets (exact match of letters and digits; CER = character edits / label length):
 
@@ -309,6 +310,16 @@ def confidence_auroc(outcomes: list[Outcome]) -> float | None:
     return wins / (len(right) * len(wrong))
 
 
+def recogniser_identity() -> dict[str, str]:
+    """Which recogniser file the figures are of: its path and SHA-256 (results name their model)."""
+    import hashlib
+
+    from detectors import weights
+
+    path = Path(weights.resolve(weights.RECOGNISER))
+    return {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
 def make_reader(ocr: str, profile: str) -> Any:
     import numpy as np
 
@@ -440,8 +451,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", choices=REGIONS, help="read every set in this profile, not the set's own"
     )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="the recogniser to measure (a candidate .onnx); default: the shipped one",
+    )
     parser.add_argument("--out", type=Path, default=Path("out/bench/plate_accuracy.json"))
     args = parser.parse_args(argv)
+    if args.model:
+        if not args.model.is_file():
+            parser.error(f"--model {args.model}: no such file")
+        # Weights are resolved in one place (detectors.weights); its variable picks this file.
+        os.environ["ENTRYWATCH_RECOGNISER_WEIGHTS"] = str(args.model)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     sets = args.set or list(SETS)
     if any(s in PHOTO_SETS for s in sets) and not args.data.is_dir():
@@ -454,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
     print(markdown(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"data": str(args.data), "results": results}, indent=1))
+    report = {"data": str(args.data), "recogniser": recogniser_identity(), "results": results}
+    args.out.write_text(json.dumps(report, indent=1))
     log.info("wrote %s", args.out)
     return 0
 

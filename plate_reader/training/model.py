@@ -9,6 +9,9 @@ be fine-tuned instead of trained again from scratch:
   is cheap: the grid is 64 cells);
 - ``context``: a second BiGRU over the first one's outputs, added back through a projection
   (more room to learn which characters go together, the plate-text prior greedy CTC lacks).
+
+It can grow in width too: ``channels`` wider than a trained file's take its weights through
+``onnx_weights.widen_state``, the new channels read through zero weights at the start.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from torch import nn
 from plate_reader.recogniser import ALPHABET, INPUT_HEIGHT, INPUT_WIDTH
 
 CLASSES = len(ALPHABET) + 1  # + CTC blank at 0
+DEFAULT_CHANNELS = (16, 32, 48, 64, 96)  # the five feature stages' widths
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:
@@ -59,12 +63,13 @@ class ResidualContext(nn.Module):
 class PlateCRNN(nn.Module):
     def __init__(
         self,
-        channels: tuple[int, int, int, int, int] = (16, 32, 48, 64, 96),
+        channels: tuple[int, int, int, int, int] = DEFAULT_CHANNELS,
         hidden: int = 64,
         refine: int = 0,
         context: int = 0,
     ) -> None:
         super().__init__()
+        self.channels = tuple(channels)
         c1, c2, c3, c4, c5 = channels
         self.features = nn.Sequential(
             _block(1, c1),

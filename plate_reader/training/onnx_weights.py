@@ -11,7 +11,8 @@ weights already scale.
 
 A model with more residual extensions than the file (``model.PlateCRNN``'s ``refine`` and
 ``context``) takes the file's weights for the rest and keeps its extensions as they start: the
-identity, so the grown model still computes what the file does.
+identity, so the grown model still computes what the file does. A model with wider feature
+stages takes them through ``widen_state``: the same, in width.
 """
 
 from __future__ import annotations
@@ -160,3 +161,57 @@ def freeze_batch_norms(model: Any) -> None:
         if type(module) is torch.nn.BatchNorm2d:
             module.__class__ = _StoredStatsBatchNorm
             module.eval()
+
+
+# Weights whose second axis is the channels of the layer before: a convolution's input channels,
+# the GRU's input features. When that layer is widened, their new columns start at zero.
+def _reads_previous_channels(key: str) -> bool:
+    convolution = key.startswith("features.") and key.endswith(".0.weight")
+    residual = key.startswith("refine.") and key.endswith(".weight")
+    return convolution or residual or key.startswith("rnn.weight_ih_l0")
+
+
+def feature_channels(path: Path) -> tuple[int, ...]:
+    """The five feature stages' widths of the exported recogniser at ``path`` (its first seven
+    convolutions: one per stage, two in the third and fourth)."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    shapes = {init.name: numpy_helper.to_array(init).shape for init in graph.initializer}
+    convs = [n for n in graph.node if n.op_type == "Conv"][:7]
+    if len(convs) < 7 or any(n.input[1] not in shapes for n in convs):
+        raise ValueError(f"{path}: not an export of this recogniser (feature stages unreadable)")
+    widths = [shapes[n.input[1]][0] for n in convs]
+    return (widths[0], widths[1], widths[2], widths[4], widths[6])
+
+
+def widen_state(narrow: dict[str, Any], wide: Any) -> dict[str, Any]:
+    """``wide``'s state dict (a ``PlateCRNN`` with more feature channels per stage) holding
+    ``narrow``'s weights (the same network, fewer channels), so it computes what ``narrow`` does.
+
+    Function-preserving growth in width (as Net2Net, Chen et al. 2016, grows depth): each
+    stage's old channels keep their weights; its new channels start as ``wide`` drew them, and
+    the next layer reads them through weights that start at zero, so they change nothing until
+    training makes them useful. Their batch norms start as the identity, like the unfolded ones
+    (``state_dict_from_onnx``)."""
+    state = wide.state_dict()
+    out: dict[str, Any] = {}
+    for key, big in state.items():
+        small = narrow.get(key)
+        if small is None:
+            raise ValueError(f"{key}: the narrow network has no such weight")
+        if small.dim() != big.dim() or any(
+            s > b for s, b in zip(small.shape, big.shape, strict=True)
+        ):
+            raise ValueError(
+                f"{key}: {tuple(small.shape)} does not fit in {tuple(big.shape)} (wider only)"
+            )
+        grown = big.clone()
+        if key.endswith(".running_var"):
+            grown.fill_(1.0 - wide.get_submodule(key.rsplit(".", 1)[0]).eps)
+        if _reads_previous_channels(key):
+            grown[:, small.shape[1] :] = 0
+        grown[tuple(slice(0, n) for n in small.shape)] = small
+        out[key] = grown
+    return out

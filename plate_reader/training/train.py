@@ -80,6 +80,9 @@ class Config:
     extra_seed: int = 0
     extra_samples: int = 0
     extra_min_char_px: float = 7.0
+    # The largest character height drawn (most are drawn between the two, the rest at this);
+    # a distance stage keeps it small, so its set is what a distant camera sees.
+    extra_max_char_px: float = 40.0
     extra_degraded_share: float = 0.25
     extra_gap_marks: float = 0.0  # share of one-row plates with an emblem between the groups
     extra_backdrops: float = 0.0  # share of US and generic plates with a printed picture behind
@@ -89,6 +92,9 @@ class Config:
     # residual BiGRU context layers, both the identity when added to ``init``'s weights.
     refine: int = 0
     context: int = 0
+    # The five feature stages' widths ("24,48,64,64,96"); empty: the shipped network's. Wider
+    # than ``init``'s, the new channels start unused (``onnx_weights.widen_state``).
+    channels: str = ""
     # The first N of ``fonts.TRAIN_FONTS`` (0: all), so an earlier stage's recipe renders what
     # it did before faces were added.
     train_fonts: int = 0
@@ -186,6 +192,7 @@ def extra_recipe(cfg: Config, fonts: tuple[str, ...]) -> Recipe:
         cfg.extra_samples,
         fonts,
         min_char_px=cfg.extra_min_char_px,
+        max_char_px=cfg.extra_max_char_px,
         degraded_share=cfg.extra_degraded_share,
         true_glyph_px=True,
         gap_marks=cfg.extra_gap_marks,
@@ -241,11 +248,36 @@ def load_initial_weights(model: object, cfg: Config, device: str) -> dict[str, A
     }
 
 
-def _initial_weights_from_onnx(model: object, path: Path) -> dict[str, Any]:
-    """An exported recogniser's weights, and what its card (the ``.json`` beside it) says."""
-    from plate_reader.training import onnx_weights
+def feature_channels(spec: str) -> tuple[int, int, int, int, int]:
+    """``--channels`` ("16,32,48,64,96") as the network's five stage widths; empty: the
+    default network's."""
+    from plate_reader.training.model import DEFAULT_CHANNELS
 
-    model.load_state_dict(onnx_weights.state_dict_from_onnx(path, model))  # type: ignore[attr-defined]
+    if not spec.strip():
+        return DEFAULT_CHANNELS
+    try:
+        widths = tuple(int(part) for part in spec.split(","))
+    except ValueError:
+        widths = ()
+    if len(widths) != 5 or min(widths) < 1:
+        raise ValueError(f"--channels {spec!r}: five positive widths, e.g. 16,32,48,64,96")
+    return widths  # type: ignore[return-value]
+
+
+def _initial_weights_from_onnx(model: Any, path: Path) -> dict[str, Any]:
+    """An exported recogniser's weights, and what its card (the ``.json`` beside it) says. A
+    model with wider feature stages than the file gets them widened (``widen_state``)."""
+    from plate_reader.training import onnx_weights
+    from plate_reader.training.model import PlateCRNN
+
+    stored = onnx_weights.feature_channels(path)
+    if stored == tuple(model.channels):
+        model.load_state_dict(onnx_weights.state_dict_from_onnx(path, model))
+    else:
+        narrow = PlateCRNN(channels=stored, refine=len(model.refine), context=len(model.context))
+        narrow.load_state_dict(onnx_weights.state_dict_from_onnx(path, narrow))
+        model.load_state_dict(onnx_weights.widen_state(narrow.state_dict(), model))
+        log.info("widened %s's feature stages from %s to %s", path, stored, model.channels)
     onnx_weights.freeze_batch_norms(model)
     card_path = path.with_suffix(".json")
     card = json.loads(card_path.read_text()) if card_path.is_file() else {}
@@ -294,7 +326,9 @@ def train(cfg: Config) -> dict[str, object]:
     log.info("data: %d train, %d val in %.0f s", len(images), len(val_images), time.time() - t0)
     targets = [encode([label]) for label in labels]
 
-    model = PlateCRNN(refine=cfg.refine, context=cfg.context).to(device)
+    model = PlateCRNN(
+        channels=feature_channels(cfg.channels), refine=cfg.refine, context=cfg.context
+    ).to(device)
     initial = load_initial_weights(model, cfg, device)
     seen_before = int(initial["samples_seen"]) if initial else 0
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)

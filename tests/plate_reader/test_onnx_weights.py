@@ -107,3 +107,44 @@ def test_a_grown_network_computes_what_the_smaller_file_does(tmp_path: Path) -> 
     # A grown file does not fit a network without those extensions.
     with pytest.raises(ValueError, match=r"grown\.onnx: not an export of this recogniser"):
         state_dict_from_onnx(big, PlateCRNN())
+
+
+def test_a_widened_network_computes_what_the_narrower_file_does(tmp_path: Path) -> None:
+    """Wider feature stages (``--channels``) start unused: the widened model reads as the file
+    does, in training mode too, and its new channels learn once trained."""
+    import torch
+
+    from plate_reader.training.model import PlateCRNN
+    from plate_reader.training.onnx_weights import feature_channels
+    from plate_reader.training.train import Config, _initial_weights_from_onnx, export_onnx
+
+    torch.manual_seed(5)
+    narrow = PlateCRNN(channels=(8, 16, 24, 32, 48), refine=1)
+    with torch.no_grad():  # a trained residual pair, so its widened input must start at zero
+        for p in narrow.refine.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    path = tmp_path / "narrow.onnx"
+    export_onnx(narrow, path)
+    assert feature_channels(path) == (8, 16, 24, 32, 48)
+
+    wide = PlateCRNN(channels=(8, 24, 32, 48, 64), refine=1)
+    _initial_weights_from_onnx(wide, path)
+    wide.train()
+    wide.features[-1].eval()  # the dropout
+    x = np.random.default_rng(2).normal(size=(3, 1, 64, 128)).astype(np.float32)
+    with torch.no_grad():
+        got = torch.softmax(wide(torch.from_numpy(x)), -1).numpy()
+    np.testing.assert_allclose(got, _onnx_probs(path, x), atol=1e-5)
+
+    # One step of training reaches the new channels: the zero weights that read them move.
+    conv = wide.features[4][0].weight  # the third stage reads the second's 24 channels, 16 old
+    assert conv[:, 16:].abs().sum() == 0
+    wide(torch.from_numpy(x)).logsumexp(-1).mean().backward()
+    assert conv.grad is not None and conv.grad[:, 16:].abs().sum() > 0
+
+    with pytest.raises(ValueError, match="wider only"):
+        _initial_weights_from_onnx(PlateCRNN(channels=(8, 8, 24, 32, 48), refine=1), path)
+    with pytest.raises(ValueError, match="five positive widths"):
+        from plate_reader.training.train import feature_channels as parse
+
+        parse(Config(channels="16,32").channels)

@@ -172,6 +172,23 @@ def test_character_sizes_are_the_glyphs_own_on_two_row_plates() -> None:
     assert new_h > 1.4 * old_h
 
 
+def test_a_distance_stage_draws_its_set_as_a_distant_camera_sees_it() -> None:
+    from plate_reader.training.dataset import Recipe, fonts_as_strings, render_view
+    from plate_reader.training.train import Config, extra_recipe
+
+    faces = fonts_as_strings(plate_fonts(fonts.TRAIN_FONTS))
+    usual = extra_recipe(Config(extra_seed=3, extra_samples=24), faces)
+    far = extra_recipe(
+        Config(extra_seed=3, extra_samples=24, extra_min_char_px=6, extra_max_char_px=12), faces
+    )
+    # The option's default is the recipe's own, so the earlier stages' sets keep their keys.
+    assert usual.max_char_px == Recipe(3, 24, faces).max_char_px
+    assert far.max_char_px == 12 and far.key() != usual.key()
+    usual_h = np.median([render_view(usual, i)[0].shape[0] for i in range(usual.count)])
+    far_h = np.median([render_view(far, i)[0].shape[0] for i in range(far.count)])
+    assert far_h < 0.6 * usual_h
+
+
 def test_marks_between_groups_only_where_real_plates_carry_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
