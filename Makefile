@@ -6,14 +6,15 @@ export YOLO_OFFLINE := 1
 export YOLO_AUTOINSTALL := 0
 export YOLO_VERBOSE := False
 
-# The shipped recogniser's seven stages (plate_reader/models/MODEL_CARD.md): a base run on the
+# The shipped recogniser's nine stages (plate_reader/models/MODEL_CARD.md): a base run on the
 # first rendered set, a fine-tune from its checkpoint with a second set and batch jitter, one with
 # a third set (emblems between character groups, more distant-camera degradation), one from that
 # stage's export (as the shipped model was: its checkpoint was lost) with a fourth set adding
 # printed backdrops and embossed characters, one from that export with every set drawn in two
 # more faces too (other glyph forms: a flat-topped 3, open digits), and two that draw every set
-# in many more faces (Fontsource's, fetched from the npm registry: 60, then 94 faces). Each stage
-# keeps the faces it was trained on (--train-fonts: faces are only ever appended).
+# in many more faces (Fontsource's, fetched from the npm registry: 60, then 94 faces), then two in
+# a wider network (below). Each stage keeps the faces it was trained on (--train-fonts: faces are
+# only ever appended).
 PLATE_BASE := --train-fonts 15 --steps 2000 --out out/train/plate_crnn-base.onnx
 PLATE_TUNE := --train-fonts 15 --init out/train/checkpoint-plate_crnn-base-seed7.pt --extra-seed 8 \
 	--extra-samples 120000 --jitter 0.5 --lr 0.0015 --steps 1600 --out out/train/plate_crnn-tune.onnx
@@ -30,7 +31,17 @@ PLATE_GLYPHS := --train-fonts 17 --init out/train/plate_crnn-art.onnx --extra-se
 PLATE_FACES := --train-fonts 60 --init out/train/plate_crnn-glyphs.onnx --extra-seed 14 \
 	$(PLATE_ART_RECIPE) --out out/train/plate_crnn-faces.onnx
 PLATE_MORE_FACES := --train-fonts 94 --init out/train/plate_crnn-faces.onnx --extra-seed 15 \
-	$(PLATE_ART_RECIPE)
+	$(PLATE_ART_RECIPE) --out out/train/plate_crnn-more-faces.onnx
+# Two stages in a wider network (--channels: the more-faces weights kept, the new channels
+# starting unused): wide, on a set drawn as a distant camera sees plates (characters 6-20 px
+# high, 60 % degraded), then wide faces, the art recipe in all 124 faces.
+PLATE_CHANNELS := --channels 16,48,72,96,128
+PLATE_WIDE := --train-fonts 94 --init out/train/plate_crnn-more-faces.onnx $(PLATE_CHANNELS) \
+	--extra-seed 17 --extra-samples 100000 --extra-min-char-px 6 --extra-max-char-px 20 \
+	--extra-degraded-share 0.6 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5 \
+	--jitter 0.5 --lr 0.0008 --steps 1600 --out out/train/plate_crnn-wide.onnx
+PLATE_WIDE_FACES := --train-fonts 124 --init out/train/plate_crnn-wide.onnx $(PLATE_CHANNELS) \
+	--extra-seed 16 $(PLATE_ART_RECIPE)
 
 .PHONY: help setup demo test test-fast lint bench samples kafka clean train-plates screenshots
 
@@ -59,7 +70,7 @@ bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md
 	$(PY) -m bench.plate_accuracy
 	$(PY) -m bench.replay_speed
 
-train-plates: setup  ## Train the plate recogniser on rendered plates, seven stages, resumable (CPU, ~2.5 h on 2 quiet cores; DEVICE=cuda on a GPU)
+train-plates: setup  ## Train the plate recogniser on rendered plates, nine stages, resumable (CPU, ~3.5 h on 2 quiet cores; DEVICE=cuda on a GPU)
 	@scripts/plate_fonts.sh
 	$(PY) -m plate_reader.training.fontsource
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_BASE)
@@ -69,6 +80,8 @@ train-plates: setup  ## Train the plate recogniser on rendered plates, seven sta
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_GLYPHS)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_FACES)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_MORE_FACES)
+	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_WIDE)
+	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_WIDE_FACES)
 
 screenshots: setup  ## The dashboard's main screens in Vietnamese and English (docs/screenshots/, real Chromium)
 	$(PY) -m tooling.screenshots

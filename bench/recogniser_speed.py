@@ -1,6 +1,6 @@
 """Speed of the trained plate recogniser alone: ms per plate, one crop per call, one thread.
 
-    python -m bench.recogniser_speed [--plates 500]
+    python -m bench.recogniser_speed [--plates 500] [--model candidate.onnx]
 
 Crops are rendered (held-out fonts), so the figure includes the pre-processing (grey, resize,
 standardise), the ONNX run and the CTC decoding, as the reader pays them.
@@ -16,6 +16,7 @@ import time
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--plates", type=int, default=500)
+    parser.add_argument("--model", help="the recogniser to time; default: the shipped one")
     args = parser.parse_args(argv)
 
     from plate_reader.recogniser import PlateRecogniser
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     recipe = Recipe(5001, args.plates, faces, min_char_px=12.0, negatives=0.0)
     crops = [render_view(recipe, i)[0] for i in range(recipe.count)]
-    recogniser = PlateRecogniser(threads=1)
+    recogniser = PlateRecogniser(args.model, threads=1)
     for crop in crops[:20]:
         recogniser.predict(crop)  # warm-up
     times = []
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
     result = {
+        "model": str(recogniser.path),
         "plates": len(times),
         "ms_p50": times[len(times) // 2],
         "ms_p90": times[int(len(times) * 0.9)],

@@ -76,7 +76,7 @@ TRAIN_FONTS = (
     "truetype/roadgeek/RG2014E.ttf",
     "truetype/roadgeek/RG2014EM.ttf",
     "truetype/opendin/OSP-DIN.ttf",
-    # Added for the faces and more-faces stages (37, then 34 more; 30 more were tried after):
+    # Added for the faces, more-faces and wide-faces stages (37, then 34, then 30 more):
     # open faces from Fontsource's npm packages, fetched by ``python -m
     # plate_reader.training.fontsource`` (not Debian's): many glyph forms of each character, so
     # the network learns the characters rather than a few faces' drawings.
@@ -87,7 +87,8 @@ TRAIN_FONTS = (
 FIRST_STAGES_FONTS = 15
 GLYPH_STAGE_FONTS = 17
 FACES_STAGE_FONTS = 60  # the seventeen, the road-sign six and the first 37 Fontsource faces
-MORE_FACES_STAGE_FONTS = 94  # and 34 more (the shipped model); the last 30 were tried after it
+MORE_FACES_STAGE_FONTS = 94  # and 34 more (also the wide stage's)
+WIDE_FACES_STAGE_FONTS = 124  # and the last 30, wider sans (the shipped model)
 
 # Never used for training: the rendered validation set is drawn in these.
 HELD_OUT_FONTS = (

@@ -171,7 +171,7 @@ def _reads_previous_channels(key: str) -> bool:
     return convolution or residual or key.startswith("rnn.weight_ih_l0")
 
 
-def feature_channels(path: Path) -> tuple[int, ...]:
+def feature_channels(path: Path) -> tuple[int, int, int, int, int]:
     """The five feature stages' widths of the exported recogniser at ``path`` (its first seven
     convolutions: one per stage, two in the third and fourth)."""
     import onnx

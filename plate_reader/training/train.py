@@ -1,6 +1,6 @@
 """Train the plate recogniser on rendered plates and export it to ONNX with its card.
 
-    make train-plates                                      # the shipped recipe: seven stages
+    make train-plates                                      # the shipped recipe: nine stages
     python -m plate_reader.training.train --train-fonts 15 --steps 2000 \
         --out out/train/plate_crnn-base.onnx
     python -m plate_reader.training.train --init out/train/checkpoint-plate_crnn-base-seed7.pt \
@@ -8,11 +8,13 @@
         --train-fonts 15 --out out/train/plate_crnn-tune.onnx
     python -m plate_reader.training.train --init plate_reader/models/plate_crnn.onnx \
         --refine 2 --context 1 ...                         # grow the network, then fine-tune
+    python -m plate_reader.training.train --init plate_reader/models/plate_crnn.onnx \
+        --channels 24,64,96,128,160 ...                    # widen it, then fine-tune
     python -m plate_reader.training.train --device cuda ...   # the same on a GPU
     python -m plate_reader.training.train --train-samples 512 --val-samples 128 --steps 20 \
         --out /tmp/smoke.onnx                              # a smoke run
 
-The shipped model has seven stages (``plate_reader/models/MODEL_CARD.md``, the Makefile's
+The shipped model has nine stages (``plate_reader/models/MODEL_CARD.md``, the Makefile's
 ``PLATE_*`` recipes): a base run on the first rendered set; a fine-tune from its weights
 (``--init``) on that set plus a second one drawn with true glyph sizes and some distant-camera
 degradation (``--extra-*``), each batch jittered (``--jitter``); a second fine-tune with a third
@@ -21,9 +23,12 @@ that stage's ONNX export (``--init model.onnx``: any exported recogniser, the sh
 with printed backdrops and embossed characters; and a fourth from that export with both sets
 drawn in two more faces (other glyph forms, ``fonts.TRAIN_FONTS``; the first four stages keep
 their fifteen with ``--train-fonts 15``); then two from those exports drawing every set in 60
-and 94 faces (Fontsource's, ``training.fontsource``). The card records the chain of stages and
-every sample seen. ``--refine`` and ``--context`` grow the network by residual layers that start
-as the identity (``model.PlateCRNN``); measured, not shipped (docs/BENCHMARKS.md).
+and 94 faces (Fontsource's, ``training.fontsource``); then two in a wider network
+(``--channels``: the new channels start unused, ``onnx_weights.widen_state``), one with a set
+drawn as a distant camera sees plates (``--extra-max-char-px``), one in 124 faces. The card
+records the chain of stages and every sample seen. ``--refine`` and ``--context`` grow the
+network by residual layers that start as the identity (``model.PlateCRNN``); measured, not
+shipped (docs/BENCHMARKS.md).
 
 Resumable: a checkpoint (model, optimiser, schedule, step) is written every ``--checkpoint-every``
 steps next to the rendered data; running the same command again continues from it. The seed
@@ -255,13 +260,14 @@ def feature_channels(spec: str) -> tuple[int, int, int, int, int]:
 
     if not spec.strip():
         return DEFAULT_CHANNELS
+    wrong = ValueError(f"--channels {spec!r}: five positive widths, e.g. 16,32,48,64,96")
     try:
-        widths = tuple(int(part) for part in spec.split(","))
-    except ValueError:
-        widths = ()
-    if len(widths) != 5 or min(widths) < 1:
-        raise ValueError(f"--channels {spec!r}: five positive widths, e.g. 16,32,48,64,96")
-    return widths  # type: ignore[return-value]
+        c1, c2, c3, c4, c5 = (int(part) for part in spec.split(","))
+    except ValueError:  # not five, or not numbers
+        raise wrong from None
+    if min(c1, c2, c3, c4, c5) < 1:
+        raise wrong
+    return (c1, c2, c3, c4, c5)
 
 
 def _initial_weights_from_onnx(model: Any, path: Path) -> dict[str, Any]:
@@ -477,6 +483,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = Config(**{k: getattr(args, k) for k in asdict(defaults)})
+    try:
+        feature_channels(cfg.channels)
+    except ValueError as error:  # before minutes of rendering, not after
+        parser.error(str(error))
     try:
         train(cfg)
     except FileNotFoundError as error:  # fonts missing: say which packages

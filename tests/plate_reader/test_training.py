@@ -314,7 +314,7 @@ def test_training_faces_are_only_ever_appended() -> None:
         fonts.GLYPH_STAGE_FONTS,
         fonts.FACES_STAGE_FONTS,
         fonts.MORE_FACES_STAGE_FONTS,
-        len(fonts.TRAIN_FONTS),
+        fonts.WIDE_FACES_STAGE_FONTS,
     )
     assert len(used) in stages
     assert used == [Path(name).name for name in fonts.TRAIN_FONTS[: len(used)]]
