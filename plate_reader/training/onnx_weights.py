@@ -190,11 +190,12 @@ def widen_state(narrow: dict[str, Any], wide: Any) -> dict[str, Any]:
     """``wide``'s state dict (a ``PlateCRNN`` with more feature channels per stage) holding
     ``narrow``'s weights (the same network, fewer channels), so it computes what ``narrow`` does.
 
-    Function-preserving growth in width (as Net2Net, Chen et al. 2016, grows depth): each
-    stage's old channels keep their weights; its new channels start as ``wide`` drew them, and
-    the next layer reads them through weights that start at zero, so they change nothing until
-    training makes them useful. Their batch norms start as the identity, like the unfolded ones
-    (``state_dict_from_onnx``)."""
+    Function-preserving growth in width, like Net2Net's (Chen et al. 2016), which copies units
+    and splits their outgoing weights; here the new units' outgoing weights start at zero
+    instead, so no copies need their symmetry broken: each stage's old channels keep their
+    weights, its new channels start as ``wide`` drew them, and the next layer reads them through
+    zeros, so they change nothing until training makes them useful. Their batch norms start as
+    the identity, like the unfolded ones (``state_dict_from_onnx``)."""
     state = wide.state_dict()
     out: dict[str, Any] = {}
     for key, big in state.items():
