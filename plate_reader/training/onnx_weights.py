@@ -39,17 +39,23 @@ def _modules(model: Any, kind: type, grown: bool) -> list[str]:
     return [n for n in names if not n.startswith(_EXTENSIONS)] if grown else names
 
 
+def _graph(path: Path) -> Any:
+    """The ONNX graph at ``path``, or a ValueError naming the file."""
+    import onnx
+
+    try:
+        return onnx.load(str(path)).graph
+    except Exception as e:  # protobuf's DecodeError and friends: say which file and why
+        raise ValueError(f"{path}: not a readable ONNX model ({e})") from e
+
+
 def state_dict_from_onnx(path: Path, model: Any) -> dict[str, Any]:
     """``model``'s state dict (a ``PlateCRNN``) filled from the exported recogniser at ``path``;
     a clear error when the file is not one of this architecture's exports."""
-    import onnx
     from onnx import numpy_helper
     from torch.nn import GRU, Conv2d, Linear
 
-    try:
-        graph = onnx.load(str(path)).graph
-    except Exception as e:  # protobuf's DecodeError and friends: say which file and why
-        raise ValueError(f"{path}: not a readable ONNX model ({e})") from e
+    graph = _graph(path)
     weights = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
     # The exporter shares repeated values (a fresh network's zero biases) through Identity
     # nodes, and may write a weight as a Constant node.
@@ -174,11 +180,8 @@ def _reads_previous_channels(key: str) -> bool:
 def feature_channels(path: Path) -> tuple[int, int, int, int, int]:
     """The five feature stages' widths of the exported recogniser at ``path`` (its first seven
     convolutions: one per stage, two in the third and fourth)."""
-    import onnx
-    from onnx import numpy_helper
-
-    graph = onnx.load(str(path)).graph
-    shapes = {init.name: numpy_helper.to_array(init).shape for init in graph.initializer}
+    graph = _graph(path)
+    shapes = {init.name: tuple(init.dims) for init in graph.initializer}
     convs = [n for n in graph.node if n.op_type == "Conv"][:7]
     if len(convs) < 7 or any(n.input[1] not in shapes for n in convs):
         raise ValueError(f"{path}: not an export of this recogniser (feature stages unreadable)")

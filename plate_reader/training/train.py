@@ -253,7 +253,7 @@ def load_initial_weights(model: object, cfg: Config, device: str) -> dict[str, A
     }
 
 
-def feature_channels(spec: str) -> tuple[int, int, int, int, int]:
+def parse_channels(spec: str) -> tuple[int, int, int, int, int]:
     """``--channels`` ("16,32,48,64,96") as the network's five stage widths; empty: the
     default network's."""
     from plate_reader.training.model import DEFAULT_CHANNELS
@@ -333,7 +333,7 @@ def train(cfg: Config) -> dict[str, object]:
     targets = [encode([label]) for label in labels]
 
     model = PlateCRNN(
-        channels=feature_channels(cfg.channels), refine=cfg.refine, context=cfg.context
+        channels=parse_channels(cfg.channels), refine=cfg.refine, context=cfg.context
     ).to(device)
     initial = load_initial_weights(model, cfg, device)
     seen_before = int(initial["samples_seen"]) if initial else 0
@@ -484,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = Config(**{k: getattr(args, k) for k in asdict(defaults)})
     try:
-        feature_channels(cfg.channels)
+        parse_channels(cfg.channels)
     except ValueError as error:  # before minutes of rendering, not after
         parser.error(str(error))
     try:

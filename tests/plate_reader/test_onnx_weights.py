@@ -116,7 +116,11 @@ def test_a_widened_network_computes_what_the_narrower_file_does(tmp_path: Path) 
 
     from plate_reader.training.model import PlateCRNN
     from plate_reader.training.onnx_weights import feature_channels
-    from plate_reader.training.train import Config, _initial_weights_from_onnx, export_onnx
+    from plate_reader.training.train import (
+        _initial_weights_from_onnx,
+        export_onnx,
+        parse_channels,
+    )
 
     torch.manual_seed(5)
     narrow = PlateCRNN(channels=(8, 16, 24, 32, 48), refine=1)
@@ -145,6 +149,8 @@ def test_a_widened_network_computes_what_the_narrower_file_does(tmp_path: Path) 
     with pytest.raises(ValueError, match="wider only"):
         _initial_weights_from_onnx(PlateCRNN(channels=(8, 8, 24, 32, 48), refine=1), path)
     with pytest.raises(ValueError, match="five positive widths"):
-        from plate_reader.training.train import feature_channels as parse
-
-        parse(Config(channels="16,32").channels)
+        parse_channels("16,32")
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(ValueError, match=r"broken\.onnx: not a readable ONNX model"):
+        _initial_weights_from_onnx(PlateCRNN(), broken)
