@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plates", type=int, default=500)
     parser.add_argument("--model", help="the recogniser to time; default: the shipped one")
     args = parser.parse_args(argv)
+    if args.model and not Path(args.model).is_file():
+        parser.error(f"--model {args.model}: no such file")  # before rendering the crops
 
     from plate_reader.recogniser import PlateRecogniser
     from plate_reader.training import fonts
