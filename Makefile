@@ -43,10 +43,10 @@ PLATE_WIDE := --train-fonts 94 --init out/train/plate_crnn-more-faces.onnx $(PLA
 PLATE_WIDE_FACES := --train-fonts 124 --init out/train/plate_crnn-wide.onnx $(PLATE_CHANNELS) \
 	--extra-seed 16 $(PLATE_ART_RECIPE)
 
-.PHONY: help setup demo test test-fast lint bench samples kafka clean train-plates screenshots
+.PHONY: help setup demo test test-fast lint bench bench-plates-candidate samples kafka clean train-plates screenshots
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
 setup:  ## Create .venv with the packages and the offline model weights
 	@scripts/setup_env.sh
@@ -69,6 +69,11 @@ bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md
 	@scripts/plate_fonts.sh
 	$(PY) -m bench.plate_accuracy
 	$(PY) -m bench.replay_speed
+
+bench-plates-candidate: setup  ## A trained recogniser beside the shipped one, same machine: MODEL=out/train/x.onnx
+	@test -n "$(MODEL)" || { echo "usage: make bench-plates-candidate MODEL=out/train/x.onnx"; exit 2; }
+	@scripts/plate_fonts.sh
+	$(PY) -m bench.plate_candidate --model $(MODEL)
 
 train-plates: setup  ## Train the plate recogniser on rendered plates, nine stages, resumable (CPU, ~3.5 h on 2 quiet cores; DEVICE=cuda on a GPU)
 	@scripts/plate_fonts.sh

@@ -11,6 +11,9 @@
     python -m plate_reader.training.train --init plate_reader/models/plate_crnn.onnx \
         --channels 24,64,96,128,160 ...                    # widen it, then fine-tune
     python -m plate_reader.training.train --device cuda ...   # the same on a GPU
+    python -m plate_reader.training.train --precision bf16 ... # bfloat16 autocast (AMX CPUs, GPUs)
+    python -m plate_reader.training.train --replay-extra out/train/plate_crnn-wide.json ...
+                                                           # add earlier stages' sets again
     python -m plate_reader.training.train --train-samples 512 --val-samples 128 --steps 20 \
         --out /tmp/smoke.onnx                              # a smoke run
 
@@ -103,12 +106,27 @@ class Config:
     # The first N of ``fonts.TRAIN_FONTS`` (0: all), so an earlier stage's recipe renders what
     # it did before faces were added.
     train_fonts: int = 0
+    # Rehearsal: earlier stages' cards (comma-separated ``.json`` paths) whose extra sets are
+    # drawn again (same recipe, seed and faces; from the cache when there) and added to this
+    # stage's data, so a long stage keeps what the earlier ones taught.
+    replay_extra: str = ""
+    # "bf16": the forward pass under bfloat16 autocast (CTC loss and the weights stay float32).
+    # About 2.8x faster on CPUs with AMX (measured: 140 -> 390 samples/s on a 2-core Xeon) and on
+    # GPUs; slower on CPUs without bf16 units. Validation and the export are always float32.
+    precision: str = "fp32"
+
+
+PRECISIONS = ("fp32", "bf16")
+
+
+class CardError(ValueError):
+    """A ``--replay-extra`` card that cannot be replayed: not a card, or no extra set in it."""
 
 
 # Settings that change how a run executes, not what it computes: a checkpoint made with other
 # values still resumes (``steps`` too: the schedule is re-laid over the new length).
 _RUNTIME = frozenset(
-    {"steps", "device", "threads", "workers", "checkpoint_every", "eval_every", "out"}
+    {"steps", "device", "threads", "workers", "checkpoint_every", "eval_every", "out", "precision"}
 )
 
 
@@ -204,6 +222,28 @@ def extra_recipe(cfg: Config, fonts: tuple[str, ...]) -> Recipe:
         backdrops=cfg.extra_backdrops,
         emboss=cfg.extra_emboss,
     )
+
+
+def replayed_recipes(cfg: Config) -> list[tuple[str, Recipe]]:
+    """The extra sets of the stages named by ``cfg.replay_extra``, each as its card recorded it
+    (recipe, seed, and the faces that stage drew in), paired with the card's path."""
+    replayed = []
+    for spec in filter(None, (part.strip() for part in cfg.replay_extra.split(","))):
+        path = Path(spec)
+        if not path.is_file():
+            raise FileNotFoundError(f"--replay-extra {path}: no such card (train that stage first)")
+        try:
+            training = json.loads(path.read_text())["training"]
+            known = {k: v for k, v in training.items() if k in Config.__dataclass_fields__}
+            stage = Config(**known)
+        except (ValueError, KeyError, TypeError) as error:
+            raise CardError(f"--replay-extra {path}: not a training card ({error})") from None
+        if not stage.extra_seed or not stage.extra_samples:
+            raise CardError(f"--replay-extra {path}: that stage drew no extra set")
+        names = font_sets.TRAIN_FONTS[: stage.train_fonts or None]
+        faces = fonts_as_strings(font_sets.require(names, minimum=len(names)))
+        replayed.append((_repo_relative(path), extra_recipe(stage, faces)))
+    return replayed
 
 
 def _repo_relative(path: Path) -> str:
@@ -321,12 +361,16 @@ def train(cfg: Config) -> dict[str, object]:
     train_fonts = fonts_as_strings(font_sets.require(names, minimum=len(names)))
     val_fonts = fonts_as_strings(font_sets.require_held_out())
     val_recipe = validation_recipe(cfg, val_fonts)
+    replayed = replayed_recipes(cfg)  # a wrong card is named before minutes of rendering
     t0 = time.time()
     images, labels = render_set(
         Recipe(cfg.seed, cfg.train_samples, train_fonts), cache, cfg.workers
     )
     if cfg.extra_samples:
         more, more_labels = render_set(extra_recipe(cfg, train_fonts), cache, cfg.workers)
+        images, labels = np.concatenate([images, more]), labels + more_labels
+    for _, recipe in replayed:
+        more, more_labels = render_set(recipe, cache, cfg.workers)
         images, labels = np.concatenate([images, more]), labels + more_labels
     val_images, val_labels = render_set(val_recipe, cache, cfg.workers)
     log.info("data: %d train, %d val in %.0f s", len(images), len(val_images), time.time() - t0)
@@ -377,6 +421,11 @@ def train(cfg: Config) -> dict[str, object]:
         ]
     )
     started, losses = time.time(), []
+    autocast = torch.autocast(
+        "cuda" if str(device).startswith("cuda") else "cpu",
+        dtype=torch.bfloat16,
+        enabled=cfg.precision == "bf16",
+    )
     model.train()
     while step < cfg.steps:
         idx = order[step * cfg.batch : (step + 1) * cfg.batch]
@@ -388,8 +437,9 @@ def train(cfg: Config) -> dict[str, object]:
             )
         flat = np.concatenate([targets[i][0] for i in idx])
         lengths = np.concatenate([targets[i][1] for i in idx])
-        logits = model(x)  # N, T, C
-        log_probs = logits.log_softmax(-1).permute(1, 0, 2)
+        with autocast:
+            logits = model(x)  # N, T, C
+        log_probs = logits.float().log_softmax(-1).permute(1, 0, 2)
         loss = ctc(
             log_probs,
             torch.from_numpy(flat).to(device),
@@ -456,6 +506,16 @@ def train(cfg: Config) -> dict[str, object]:
             "fonts": [Path(f).name for f in train_fonts],
             "out": _repo_relative(out),
             "samples_seen": cfg.steps * cfg.batch + seen_before,
+            "replayed_sets": [
+                {
+                    "card": card_path,
+                    "seed": recipe.seed,
+                    "samples": recipe.count,
+                    "faces": len(recipe.fonts),
+                    "key": recipe.key(),
+                }
+                for card_path, recipe in replayed
+            ],
         },
         "validation": {
             "seed": cfg.val_seed,
@@ -487,9 +547,11 @@ def main(argv: list[str] | None = None) -> int:
         parse_channels(cfg.channels)
     except ValueError as error:  # before minutes of rendering, not after
         parser.error(str(error))
+    if cfg.precision not in PRECISIONS:
+        parser.error(f"--precision {cfg.precision!r}: one of {', '.join(PRECISIONS)}")
     try:
         train(cfg)
-    except FileNotFoundError as error:  # fonts missing: say which packages
+    except (FileNotFoundError, CardError) as error:  # fonts or a stage missing, a bad card
         parser.exit(2, f"error: {error}\n")
     return 0
 

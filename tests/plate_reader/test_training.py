@@ -133,6 +133,66 @@ def test_a_few_steps_lower_the_loss_and_the_export_loads(tmp_path: Path) -> None
     assert again_grown["loss_start"] < card["loss_start"] / 1.3
 
 
+def test_a_stage_replays_earlier_stages_sets_in_bfloat16(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``--replay-extra`` adds the extra set an earlier stage's card records (its recipe, seed
+    and faces, from the cache) to a stage's data; ``--precision bf16`` still trains."""
+    import logging
+
+    from plate_reader.recogniser import PlateRecogniser
+    from plate_reader.training.dataset import fonts_as_strings
+    from plate_reader.training.train import extra_recipe, train
+
+    plate_fonts(fonts.TRAIN_FONTS, minimum=len(fonts.TRAIN_FONTS))
+    plate_fonts(fonts.HELD_OUT_FONTS, minimum=len(fonts.HELD_OUT_FONTS))
+    first = _tiny(tmp_path, "first.onnx", 2, extra_seed=9, extra_samples=32, extra_max_char_px=14)
+    train(first)
+    caplog.set_level(logging.INFO, logger="plate_reader.training.train")
+    card = train(
+        _tiny(
+            tmp_path,
+            "replay.onnx",
+            30,
+            lr=3e-3,
+            precision="bf16",
+            replay_extra=str(tmp_path / "first.json"),
+        )
+    )
+    assert "data: 128 train" in caplog.text  # 96 of its own, 32 replayed
+    training = card["training"]
+    assert isinstance(training, dict) and training["precision"] == "bf16"
+    faces = fonts.TRAIN_FONTS
+    assert training["replayed_sets"] == [
+        {
+            "card": str(tmp_path / "first.json"),
+            "seed": 9,
+            "samples": 32,
+            "faces": len(faces),
+            "key": extra_recipe(first, fonts_as_strings(plate_fonts(faces))).key(),
+        }
+    ]
+    assert card["loss_start"] > card["loss_end"] * 1.3, card["history"]
+    crops = [np.full((40, 160, 3), 200, np.uint8), np.zeros((0, 0, 3), np.uint8)]
+    results = PlateRecogniser(tmp_path / "replay.onnx").predict_many(crops)
+    assert len(results) == 2 and results[1] is None  # the export is float32 and loads
+
+
+def test_a_card_that_cannot_be_replayed_is_named(tmp_path: Path) -> None:
+    from plate_reader.training.train import CardError, train
+
+    plate_fonts(fonts.TRAIN_FONTS, minimum=len(fonts.TRAIN_FONTS))
+    plate_fonts(fonts.HELD_OUT_FONTS, minimum=len(fonts.HELD_OUT_FONTS))
+    with pytest.raises(FileNotFoundError, match=r"gone\.json"):
+        train(_tiny(tmp_path, "m.onnx", 1, replay_extra=str(tmp_path / "gone.json")))
+    (tmp_path / "notes.json").write_text('{"model": "x"}')
+    with pytest.raises(CardError, match=r"notes\.json: not a training card"):
+        train(_tiny(tmp_path, "m.onnx", 1, replay_extra=str(tmp_path / "notes.json")))
+    (tmp_path / "base.json").write_text('{"training": {"seed": 7, "extra_samples": 0}}')
+    with pytest.raises(CardError, match=r"base\.json: that stage drew no extra set"):
+        train(_tiny(tmp_path, "m.onnx", 1, replay_extra=str(tmp_path / "base.json")))
+
+
 def test_a_missing_initial_checkpoint_is_named(tmp_path: Path) -> None:
     from plate_reader.training.train import train
 
