@@ -346,6 +346,8 @@ def train(cfg: Config) -> dict[str, object]:
 
     from plate_reader.training.model import PlateCRNN, describe
 
+    if cfg.precision not in PRECISIONS:  # else autocast would quietly stay off
+        raise ValueError(f"precision {cfg.precision!r}: one of {', '.join(PRECISIONS)}")
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)

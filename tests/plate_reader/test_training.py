@@ -178,7 +178,7 @@ def test_a_stage_replays_earlier_stages_sets_in_bfloat16(
     assert len(results) == 2 and results[1] is None  # the export is float32 and loads
 
 
-def test_a_card_that_cannot_be_replayed_is_named(tmp_path: Path) -> None:
+def test_a_card_that_cannot_be_replayed_and_an_unknown_precision_are_named(tmp_path: Path) -> None:
     from plate_reader.training.train import CardError, train
 
     plate_fonts(fonts.TRAIN_FONTS, minimum=len(fonts.TRAIN_FONTS))
@@ -191,6 +191,8 @@ def test_a_card_that_cannot_be_replayed_is_named(tmp_path: Path) -> None:
     (tmp_path / "base.json").write_text('{"training": {"seed": 7, "extra_samples": 0}}')
     with pytest.raises(CardError, match=r"base\.json: that stage drew no extra set"):
         train(_tiny(tmp_path, "m.onnx", 1, replay_extra=str(tmp_path / "base.json")))
+    with pytest.raises(ValueError, match=r"precision 'fp16': one of fp32, bf16"):
+        train(_tiny(tmp_path, "m.onnx", 1, precision="fp16"))
 
 
 def test_a_missing_initial_checkpoint_is_named(tmp_path: Path) -> None:
