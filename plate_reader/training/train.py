@@ -1,6 +1,6 @@
 """Train the plate recogniser on rendered plates and export it to ONNX with its card.
 
-    make train-plates                                      # the shipped recipe: nine stages
+    make train-plates                                      # the shipped recipe: eleven stages
     python -m plate_reader.training.train --train-fonts 15 --steps 2000 \
         --out out/train/plate_crnn-base.onnx
     python -m plate_reader.training.train --init out/train/checkpoint-plate_crnn-base-seed7.pt \
@@ -17,7 +17,7 @@
     python -m plate_reader.training.train --train-samples 512 --val-samples 128 --steps 20 \
         --out /tmp/smoke.onnx                              # a smoke run
 
-The shipped model has nine stages (``plate_reader/models/MODEL_CARD.md``, the Makefile's
+The shipped model has eleven stages (``plate_reader/models/MODEL_CARD.md``, the Makefile's
 ``PLATE_*`` recipes): a base run on the first rendered set; a fine-tune from its weights
 (``--init``) on that set plus a second one drawn with true glyph sizes and some distant-camera
 degradation (``--extra-*``), each batch jittered (``--jitter``); a second fine-tune with a third
@@ -28,8 +28,10 @@ drawn in two more faces (other glyph forms, ``fonts.TRAIN_FONTS``; the first fou
 their fifteen with ``--train-fonts 15``); then two from those exports drawing every set in 60
 and 94 faces (Fontsource's, ``training.fontsource``); then two in a wider network
 (``--channels``: the new channels start unused, ``onnx_weights.widen_state``), one with a set
-drawn as a distant camera sees plates (``--extra-max-char-px``), one in 124 faces. The card
-records the chain of stages and every sample seen. ``--refine`` and ``--context`` grow the
+drawn as a distant camera sees plates (``--extra-max-char-px``), one in 124 faces; a third
+distance stage in 124 faces; and a long one in bfloat16 (``--precision bf16``) on a fresh set
+with the three wide stages' sets drawn again (``--replay-extra``). The card records the chain of
+stages and every sample seen. ``--refine`` and ``--context`` grow the
 network by residual layers that start as the identity (``model.PlateCRNN``); measured, not
 shipped (docs/BENCHMARKS.md).
 
