@@ -137,12 +137,20 @@ def batch_ms(model: OnnxYolo, frames: list[np.ndarray], size: int = 4) -> float:
     return round(1000 * (time.process_time() - c) / (len(batches) * size), 2)
 
 
-def plate_recall(model: OnnxYolo, photos: list[Any]) -> float:
+def read_image(path: Any) -> Any:
+    """A photo as BGR pixels, or an error naming the file (``cv2.imread`` returns None)."""
     import cv2
 
+    image = cv2.imread(str(path))
+    if image is None:
+        raise ValueError(f"cannot read image {path}")
+    return image
+
+
+def plate_recall(model: OnnxYolo, photos: list[Any]) -> float:
     hit = 0
     for sample in photos:
-        image = cv2.imread(str(sample.image))
+        image = read_image(sample.image)
         (dets,) = model.predict([image], confidence=0.1, imgsz=640)
         if len(dets) == 0:
             (dets,) = model.predict([image], confidence=0.1, imgsz=1280)
@@ -222,9 +230,7 @@ def run(photos_limit: int | None, with_entries: bool, work: Path) -> dict[str, A
     vehicle_int8 = quantise(vehicle_fp32, calib_frames, 640, work / "vehicle.int8.onnx")
     plate_int8 = quantise(plate_fp32, crops[::2] + calib_frames[::4], 320, work / "plate.int8.onnx")
     photos = load_samples(DATA, photos_limit) if DATA.is_dir() else []
-    import cv2
-
-    photo_images = [cv2.imread(str(p.image)) for p in photos[:40]]
+    photo_images = [read_image(p.image) for p in photos[:40]]
     ref_dets = reference.predict(frames, confidence=0.1, imgsz=640, classes=list(VEHICLE_CLASSES))
     results: dict[str, Any] = {}
     for variant in VARIANTS:

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         setattr(local, name, timed(name, getattr(local, name)))
     for name in FLAG_CALLS:
         setattr(lifecycle, name, timed(name, getattr(lifecycle, name)))
-    lifecycle.flag_events.opened = timed("flag_event", lifecycle.flag_events.opened)  # type: ignore[method-assign]
+    lifecycle.flag_events.opened = timed("flag_event", lifecycle.flag_events.opened)
     raw = [e.model_dump_json() for e in make_entries(args.entries, args.declarations)]
     with database(args.backend) as url:
         migrate(url)

@@ -39,6 +39,7 @@ from matcher.runtime import open_matcher_store, tune_gc
 from pipeline.bus import Bus, Topics, publish_event
 from pipeline.events import (
     EntryEvent,
+    Evidence,
     PlateInfo,
     SoftwareInfo,
     SourcePosition,
@@ -197,10 +198,10 @@ def make_entries(n: int, declared: int, seed: int = 7) -> list[EntryEvent]:
                 vehicle=VehicleInfo(
                     vehicle_class="car", confidence=0.9, box=(1, 2, 30, 40), track_id=k
                 ),
-                evidence={
-                    "plate_crop": f"cam-{k % 8}/{event_id}-plate.jpg",
-                    "vehicle_snapshot": f"cam-{k % 8}/{event_id}-vehicle.jpg",
-                },
+                evidence=Evidence(
+                    plate_crop=f"cam-{k % 8}/{event_id}-plate.jpg",
+                    vehicle_snapshot=f"cam-{k % 8}/{event_id}-vehicle.jpg",
+                ),
                 source=SourcePosition(
                     kind="stream",
                     uri="rtsp://cam",
@@ -284,7 +285,7 @@ def run_backend(backend: str, url: str, args: argparse.Namespace) -> dict[str, A
                 if progress.done < total:
                     raise RuntimeError(f"stalled at {progress.done}/{total}")
             finally:
-                bus.close(timeout=30)
+                bus.close()  # the Kafka bus waits up to 30 s for its sends
             with store.session() as session:
                 decided = session.scalar(select(func.count()).select_from(DecisionRow))
     first, last = progress.first, progress.last
