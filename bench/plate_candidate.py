@@ -11,8 +11,8 @@ and the difference in plates. Accuracy figures from different machines differ by
 the real photos (docs/BENCHMARKS.md), so a candidate is only ever compared with a baseline
 measured here.
 
-Writes ``bench.plate_accuracy``'s reports, ``<out>/{baseline,candidate}-<model>-<half>.json``,
-and the comparison, ``<out>/compare-<candidate>.json``.
+Writes ``bench.plate_accuracy``'s reports and logs, ``<out>/{baseline,candidate}-<model>-<half>``
+``.json`` and ``.log``, and the comparison, ``<out>/compare-<candidate>.json``.
 """
 
 from __future__ import annotations
@@ -53,16 +53,24 @@ def commands(
     return runs
 
 
-def run_all(runs: list[list[str]]) -> None:
-    """Both halves at once (one per core); a failed half is named with its own error output."""
-    started = [
-        (run, subprocess.Popen(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
-        for run in runs
-    ]
-    for run, process in started:
-        _, errors = process.communicate()
+def run_all(runs: list[tuple[list[str], Path]]) -> None:
+    """Both halves at once (one per core). Each one's log goes to a file beside its report (a
+    pipe could fill and stall it while the other is awaited); a failed half is named with the
+    end of its log."""
+    started = []
+    for command, report in runs:
+        log = report.with_suffix(".log").open("w")
+        started.append(
+            (command, log, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log))
+        )
+    failed = []
+    for command, log, process in started:
+        process.wait()
+        log.close()
         if process.returncode:
-            raise RuntimeError(f"{' '.join(run)} failed:\n{errors[-2000:]}")
+            failed.append(f"{' '.join(command)} failed:\n{Path(log.name).read_text()[-2000:]}")
+    if failed:
+        raise RuntimeError("\n".join(failed))
 
 
 def exact_counts(reports: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[int, int]]:
@@ -124,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = {}
     for role, model in (("baseline", baseline), ("candidate", args.model)):
         runs = commands(model, f"{role}-{model.stem}", sets, args.rendered, args.out)
-        run_all([command for command, _ in runs])
+        run_all(runs)
         counts[role] = exact_counts([json.loads(report.read_text()) for _, report in runs])
     rows = comparison(counts["baseline"], counts["candidate"])
     print(markdown(rows, baseline.stem, args.model.stem))

@@ -38,3 +38,18 @@ def test_the_comparison_counts_plates_on_the_sets_both_were_read_on() -> None:
     table = markdown(rows, "shipped", "new")
     assert "| degraded | fusion | 3 | 33.3% | 66.7% | +1 |" in table
     assert table.splitlines()[0] == "| set | recogniser | n | shipped | new | plates |"
+
+
+def test_a_failed_half_is_named_with_the_end_of_its_log(tmp_path: Path) -> None:
+    import sys
+
+    import pytest
+
+    from bench.plate_candidate import run_all
+
+    fine = [sys.executable, "-c", "import sys; sys.stderr.write('x' * 100_000)"]
+    broken = [sys.executable, "-c", "import sys; sys.exit('no such set: moon')"]
+    run_all([(fine, tmp_path / "a.json")])  # more than a pipe holds: still finishes
+    assert (tmp_path / "a.log").stat().st_size == 100_000
+    with pytest.raises(RuntimeError, match="no such set: moon"):
+        run_all([(fine, tmp_path / "b.json"), (broken, tmp_path / "c.json")])
