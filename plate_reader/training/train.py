@@ -226,6 +226,14 @@ def extra_recipe(cfg: Config, fonts: tuple[str, ...]) -> Recipe:
     )
 
 
+def training_faces(cfg: Config) -> tuple[str, ...]:
+    """The faces a stage draws its sets in: the first ``train_fonts`` of ``fonts.TRAIN_FONTS``,
+    every one installed or a clear error (a run would otherwise train on a few faces and say
+    nothing)."""
+    names = font_sets.TRAIN_FONTS[: cfg.train_fonts or None]
+    return fonts_as_strings(font_sets.require(names, minimum=len(names)))
+
+
 def replayed_recipes(cfg: Config) -> list[tuple[str, Recipe]]:
     """The extra sets of the stages named by ``cfg.replay_extra``, each as its card recorded it
     (recipe, seed, and the faces that stage drew in), paired with the card's path."""
@@ -242,9 +250,7 @@ def replayed_recipes(cfg: Config) -> list[tuple[str, Recipe]]:
             raise CardError(f"--replay-extra {path}: not a training card ({error})") from None
         if not stage.extra_seed or not stage.extra_samples:
             raise CardError(f"--replay-extra {path}: that stage drew no extra set")
-        names = font_sets.TRAIN_FONTS[: stage.train_fonts or None]
-        faces = fonts_as_strings(font_sets.require(names, minimum=len(names)))
-        replayed.append((_repo_relative(path), extra_recipe(stage, faces)))
+        replayed.append((_repo_relative(path), extra_recipe(stage, training_faces(stage))))
     return replayed
 
 
@@ -359,23 +365,23 @@ def train(cfg: Config) -> dict[str, object]:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     cache = Path(cfg.cache)
 
-    # Every face of the recipe, or a clear error: on a machine without some font packages a run
-    # would otherwise train on a few faces and say nothing.
-    names = font_sets.TRAIN_FONTS[: cfg.train_fonts or None]
-    train_fonts = fonts_as_strings(font_sets.require(names, minimum=len(names)))
+    train_fonts = training_faces(cfg)
     val_fonts = fonts_as_strings(font_sets.require_held_out())
     val_recipe = validation_recipe(cfg, val_fonts)
     replayed = replayed_recipes(cfg)  # a wrong card is named before minutes of rendering
     t0 = time.time()
-    images, labels = render_set(
-        Recipe(cfg.seed, cfg.train_samples, train_fonts), cache, cfg.workers
-    )
+    recipes = [Recipe(cfg.seed, cfg.train_samples, train_fonts)]
     if cfg.extra_samples:
-        more, more_labels = render_set(extra_recipe(cfg, train_fonts), cache, cfg.workers)
-        images, labels = np.concatenate([images, more]), labels + more_labels
-    for _, recipe in replayed:
+        recipes.append(extra_recipe(cfg, train_fonts))
+    recipes += [recipe for _, recipe in replayed]
+    # One concatenation at the end: joining set by set would copy the growing array (GBs) again
+    # for every set added.
+    parts, labels = [], []
+    for recipe in recipes:
         more, more_labels = render_set(recipe, cache, cfg.workers)
-        images, labels = np.concatenate([images, more]), labels + more_labels
+        parts.append(more)
+        labels += more_labels
+    images = np.concatenate(parts)
     val_images, val_labels = render_set(val_recipe, cache, cfg.workers)
     log.info("data: %d train, %d val in %.0f s", len(images), len(val_images), time.time() - t0)
     targets = [encode([label]) for label in labels]
