@@ -24,7 +24,7 @@ import numpy as np
 from plate_reader.recogniser import INPUT_HEIGHT, INPUT_WIDTH, resize_grey
 from plate_reader.training.augment import _background, _optics, camera_view, degrade
 from plate_reader.training.render import glyph_share, render_plate
-from plate_reader.training.texts import random_plate
+from plate_reader.training.texts import PlateText, random_plate
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,23 @@ def scene_images() -> tuple[np.ndarray, ...]:
     return tuple(found)
 
 
+def _draw_plate(rng: random.Random, recipe: Recipe) -> PlateText:
+    plate = random_plate(rng)
+    while recipe.styles and plate.style not in recipe.styles:
+        plate = random_plate(rng)
+    return plate
+
+
+def sample_plate(recipe: Recipe, index: int) -> PlateText | None:
+    """The plate that sample ``index`` of ``recipe`` shows (None: a plate-free sample), drawn
+    the way ``render_view`` draws it but without rendering: its style and rows, for benches
+    that split their figures by layout."""
+    rng = random.Random(f"{recipe.seed}:{index}")
+    if rng.random() < recipe.negatives:
+        return None
+    return _draw_plate(rng, recipe)
+
+
 def render_view(recipe: Recipe, index: int) -> tuple[np.ndarray, str]:
     """Sample ``index`` of ``recipe`` at camera resolution (BGR) and its label."""
     rng = random.Random(f"{recipe.seed}:{index}")
@@ -92,9 +109,7 @@ def render_view(recipe: Recipe, index: int) -> tuple[np.ndarray, str]:
     if rng.random() < recipe.negatives:
         h = rng.randint(16, 120)
         return _optics(rng, _background(rng, h, int(h * rng.uniform(1.2, 5)), scenes)), ""
-    plate = random_plate(rng)
-    while recipe.styles and plate.style not in recipe.styles:
-        plate = random_plate(rng)
+    plate = _draw_plate(rng, recipe)
     font = Path(rng.choice(recipe.fonts))
     flat = render_plate(
         plate,
