@@ -85,6 +85,7 @@ lint: setup  ## ruff and mypy
 bench: setup  ## Speed and accuracy benchmarks; results go to docs/BENCHMARKS.md by hand
 	@scripts/plate_fonts.sh
 	$(PY) -m bench.plate_accuracy
+	$(PY) -m bench.plate_distance
 	$(PY) -m bench.replay_speed
 
 bench-plates-candidate: setup  ## A trained recogniser beside the shipped one, same machine: MODEL=out/train/x.onnx
