@@ -111,12 +111,15 @@ def measure(
 ) -> list[dict[str, Any]]:
     from bench.plate_accuracy import make_reader
 
-    readers = {ocr: make_reader(ocr, "auto") for ocr in ocrs}
     drawn = drawn_plates(plates)
     truths = [plate.label if plate else "" for plate in drawn]
     rows = [len(plate.rows) if plate else 0 for plate in drawn]
     results = []
     with ProcessPoolExecutor(workers) as pool:
+        # Start the renderers before the models load: forking a process that already runs
+        # onnxruntime's threads is not safe.
+        pool.submit(int).result()
+        readers = {ocr: make_reader(ocr, "auto") for ocr in ocrs}
         for camera in CAMERAS:
             for px in heights:
                 rec = recipe(px, plates, camera)

@@ -1,8 +1,13 @@
-"""The distance bench (``bench.plate_distance``): its sets and its arithmetic; no models."""
+"""The distance bench (``bench.plate_distance``): its sets, its arithmetic and its arguments, and
+one short run end to end with the trained recogniser."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from bench.plate_distance import markdown, recipe, score, smallest_reliable
 from plate_reader.training import fonts
@@ -71,3 +76,36 @@ def test_the_table_has_a_row_per_height_and_a_line_per_target() -> None:
     assert lines[3] == "| 20 | **100%** (100% / –) | – |"
     assert lines[4] == "| ≥ 95% from | ≥ 20 px | none measured |"
     assert lines[5] == "| ≥ 80% from | ≥ 8 px | none measured |"
+
+
+@pytest.mark.models
+def test_the_bench_runs_end_to_end_and_records_its_machine_and_model(tmp_path: Path) -> None:
+    from bench.plate_distance import main
+
+    plate_fonts(fonts.HELD_OUT_FONTS, minimum=len(fonts.HELD_OUT_FONTS))
+    out = tmp_path / "distance.json"
+    assert main(["--px", "12,28", "--plates", "6", "--ocr", "crnn", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["machine"]["cores"] and report["recogniser"]["sha256"]
+    cells = {(r["camera"], r["px"]) for r in report["results"]}
+    assert cells == {("plain", 12.0), ("plain", 28.0), ("cheap", 12.0), ("cheap", 28.0)}
+    assert all(r["all"]["n"] == 6 and r["ocr"] == "crnn" for r in report["results"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--px", "12,far"], "not a comma-separated list of numbers"),
+        (["--px", "0"], "heights must be positive"),
+        (["--plates", "0"], "--plates must be at least 1"),
+        (["--model", "no/such.onnx"], "no/such.onnx: no such file"),
+    ],
+)
+def test_bad_arguments_are_named(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.plate_distance import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
