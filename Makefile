@@ -6,7 +6,7 @@ export YOLO_OFFLINE := 1
 export YOLO_AUTOINSTALL := 0
 export YOLO_VERBOSE := False
 
-# The shipped recogniser's twelve stages (plate_reader/models/MODEL_CARD.md): a base run on the
+# The shipped recogniser's thirteen stages (plate_reader/models/MODEL_CARD.md): a base run on the
 # first rendered set, a fine-tune from its checkpoint with a second set and batch jitter, one with
 # a third set (emblems between character groups, more distant-camera degradation), one from that
 # stage's export (as the shipped model was: its checkpoint was lost) with a fourth set adding
@@ -59,13 +59,20 @@ PLATE_REHEARSAL := --train-fonts 124 --init out/train/plate_crnn-wide-distance.o
 	--extra-samples 100000 --extra-degraded-share 0.4 --extra-gap-marks 0.4 \
 	--extra-backdrops 0.5 --extra-emboss 0.5 --jitter 0.5 --lr 0.0008 --steps 5000 \
 	--out out/train/plate_crnn-rehearsal.onnx
-# Then far, the shipped model: from rehearsal, the distance recipe again in a fresh set (seed 20)
-# with rehearsal's own art set (seed 19) drawn again, 320,000 plates, 3,600 steps in bfloat16.
+# Then far: from rehearsal, the distance recipe again in a fresh set (seed 20) with rehearsal's
+# own art set (seed 19) drawn again, 320,000 plates, 3,600 steps in bfloat16; and farther, the
+# shipped model: from far, the same again with another fresh set (seed 21) and far's and
+# rehearsal's sets drawn again, 420,000 plates.
 PLATE_FAR := --train-fonts 124 --init out/train/plate_crnn-rehearsal.onnx $(PLATE_CHANNELS) \
 	--precision bf16 --replay-extra out/train/plate_crnn-rehearsal.json --extra-seed 20 \
 	--extra-samples 100000 --extra-min-char-px 6 --extra-max-char-px 20 \
 	--extra-degraded-share 0.6 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5 \
 	--jitter 0.5 --lr 0.0008 --steps 3600 --out out/train/plate_crnn-far.onnx
+PLATE_FARTHER := --train-fonts 124 --init out/train/plate_crnn-far.onnx $(PLATE_CHANNELS) \
+	--precision bf16 --replay-extra out/train/plate_crnn-far.json,out/train/plate_crnn-rehearsal.json \
+	--extra-seed 21 --extra-samples 100000 --extra-min-char-px 6 --extra-max-char-px 20 \
+	--extra-degraded-share 0.6 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5 \
+	--jitter 0.5 --lr 0.0008 --steps 3600 --out out/train/plate_crnn-farther.onnx
 
 .PHONY: help setup demo test test-fast lint bench bench-plates-candidate samples kafka clean train-plates screenshots
 
@@ -100,7 +107,7 @@ bench-plates-candidate: setup  ## A trained recogniser beside the shipped one, s
 	@scripts/plate_fonts.sh
 	$(PY) -m bench.plate_candidate --model $(MODEL)
 
-train-plates: setup  ## Train the plate recogniser on rendered plates, twelve stages, resumable (CPU, ~6 h on 2 quiet cores; DEVICE=cuda on a GPU)
+train-plates: setup  ## Train the plate recogniser on rendered plates, thirteen stages, resumable (CPU, ~7 h on 2 quiet cores; DEVICE=cuda on a GPU)
 	@scripts/plate_fonts.sh
 	$(PY) -m plate_reader.training.fontsource
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_BASE)
@@ -115,8 +122,9 @@ train-plates: setup  ## Train the plate recogniser on rendered plates, twelve st
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_WIDE_DISTANCE)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_REHEARSAL)
 	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_FAR)
-	cp out/train/plate_crnn-far.onnx plate_reader/models/plate_crnn.onnx
-	cp out/train/plate_crnn-far.json plate_reader/models/plate_crnn.json
+	$(PY) -m plate_reader.training.train --device $(or $(DEVICE),cpu) $(PLATE_FARTHER)
+	cp out/train/plate_crnn-farther.onnx plate_reader/models/plate_crnn.onnx
+	cp out/train/plate_crnn-farther.json plate_reader/models/plate_crnn.json
 
 screenshots: setup  ## The dashboard's main screens in Vietnamese and English (docs/screenshots/, real Chromium)
 	$(PY) -m tooling.screenshots
