@@ -14,9 +14,9 @@ from tests.plate_reader.fonts import plate_fonts
 pytestmark = pytest.mark.models
 
 # Measured on these 400 plates of each set when the model was trained (92.5 % and 94.25 %; the
-# models before it: 92.0 / 95.5 %, 91.75 / 94.0 %, 91.25 / 92.25 %, 91.5 / 91.5 %, 88.75 / 90.25 %, 83.25 /
-# 83.0 %, 83.25 / 83.5 %, 82.0 / 82.0 % and 77.0 / 78.0 %), minus a margin for other onnxruntime
-# builds; a regression of the model or its pre-processing trips it.
+# models before it: 92.0 / 95.5 %, 91.75 / 94.0 %, 91.25 / 92.25 %, 91.5 / 91.5 %, 88.75 /
+# 90.25 %, 83.25 / 83.0 %, 83.25 / 83.5 %, 82.0 / 82.0 % and 77.0 / 78.0 %), minus a margin for
+# other onnxruntime builds; a regression of the model or its pre-processing trips it.
 FLOORS = {"mixed": 0.88, "vn_two_line": 0.88}
 
 
