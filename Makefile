@@ -46,9 +46,10 @@ PLATE_WIDE_FACES := --train-fonts 124 --init out/train/plate_crnn-wide.onnx $(PL
 # the shipped model: one long stage in bfloat16 (2.8x faster on CPUs with AMX and on GPUs) on a
 # fresh art set (seed 19) with the three wide stages' sets drawn again from their cards
 # (--replay-extra), 520,000 plates, 5,000 steps.
-PLATE_DISTANCE_RECIPE := --extra-samples 100000 --extra-min-char-px 6 --extra-max-char-px 20 \
-	--extra-degraded-share 0.6 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5 \
-	--jitter 0.5 --lr 0.0008 --steps 1600
+# The distance set (what is drawn) apart from its schedule, which far and farther lengthen.
+PLATE_DISTANCE_SET := --extra-samples 100000 --extra-min-char-px 6 --extra-max-char-px 20 \
+	--extra-degraded-share 0.6 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5
+PLATE_DISTANCE_RECIPE := $(PLATE_DISTANCE_SET) --jitter 0.5 --lr 0.0008 --steps 1600
 PLATE_WIDE_DISTANCE := --train-fonts 124 --init out/train/plate_crnn-wide-faces.onnx \
 	$(PLATE_CHANNELS) --extra-seed 18 $(PLATE_DISTANCE_RECIPE) \
 	--out out/train/plate_crnn-wide-distance.onnx
@@ -65,14 +66,11 @@ PLATE_REHEARSAL := --train-fonts 124 --init out/train/plate_crnn-wide-distance.o
 # rehearsal's sets drawn again, 420,000 plates.
 PLATE_FAR := --train-fonts 124 --init out/train/plate_crnn-rehearsal.onnx $(PLATE_CHANNELS) \
 	--precision bf16 --replay-extra out/train/plate_crnn-rehearsal.json --extra-seed 20 \
-	--extra-samples 100000 --extra-min-char-px 6 --extra-max-char-px 20 \
-	--extra-degraded-share 0.6 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5 \
-	--jitter 0.5 --lr 0.0008 --steps 3600 --out out/train/plate_crnn-far.onnx
+	$(PLATE_DISTANCE_SET) --jitter 0.5 --lr 0.0008 --steps 3600 --out out/train/plate_crnn-far.onnx
 PLATE_FARTHER := --train-fonts 124 --init out/train/plate_crnn-far.onnx $(PLATE_CHANNELS) \
 	--precision bf16 --replay-extra out/train/plate_crnn-far.json,out/train/plate_crnn-rehearsal.json \
-	--extra-seed 21 --extra-samples 100000 --extra-min-char-px 6 --extra-max-char-px 20 \
-	--extra-degraded-share 0.6 --extra-gap-marks 0.4 --extra-backdrops 0.5 --extra-emboss 0.5 \
-	--jitter 0.5 --lr 0.0008 --steps 3600 --out out/train/plate_crnn-farther.onnx
+	--extra-seed 21 $(PLATE_DISTANCE_SET) --jitter 0.5 --lr 0.0008 --steps 3600 \
+	--out out/train/plate_crnn-farther.onnx
 
 .PHONY: help setup demo test test-fast lint bench bench-plates-candidate samples kafka clean train-plates screenshots
 

@@ -117,7 +117,8 @@ def measure(
     results = []
     with ProcessPoolExecutor(workers) as pool:
         # Start the renderers before the models load: forking a process that already runs
-        # onnxruntime's threads is not safe.
+        # onnxruntime's threads is not safe. With fork, the pool starts all its processes at
+        # its first task.
         pool.submit(int).result()
         readers = {ocr: make_reader(ocr, "auto") for ocr in ocrs}
         for camera in CAMERAS:
